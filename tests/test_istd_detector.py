@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
+from threadpoolctl import threadpool_limits
 
 from sparseopt.istd import (
     IPI,
@@ -14,6 +15,13 @@ from sparseopt.istd import (
     load_istd_dataset,
     make_scene,
 )
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """One BLAS thread: the suite shares 2 cores, where OpenBLAS threads oversubscribe."""
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from ..prox import soft_threshold
 from ..stages.rpca import RPCAState, rpca_stage
@@ -193,6 +194,7 @@ def robust_pca(
     init: Any = None,
     random_state=0,
     callback=None,
+    n_threads: int | None = None,
 ) -> RPCAResult:
     r"""Split a matrix into low-rank + sparse + small dense noise by the inexact ALM.
 
@@ -272,6 +274,10 @@ def robust_pca(
         Seed of the randomized SVD paths.
     callback : callable ``callback(k, state, residual)``, optional
         Called after every iteration with the :class:`~sparseopt.stages.RPCAState`.
+    n_threads : int, optional
+        BLAS threads during the solve (``threadpoolctl``); ``None`` keeps the current setting.
+        On a busy machine one thread avoids OpenBLAS's oversubscription slow-down, which is
+        severe for the small matrix products of moderate problems.
 
     Returns
     -------
@@ -287,6 +293,18 @@ def robust_pca(
     Z. Lin, M. Chen, Y. Ma, "The augmented Lagrange multiplier method for exact recovery of
     corrupted low-rank matrices", arXiv:1009.5055, 2010.
     """
+    if n_threads is not None:
+        if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+            raise TypeError(f"n_threads must be a positive integer or None, got {n_threads!r}.")
+        if n_threads < 1:
+            raise ValueError(f"n_threads must be >= 1, got {n_threads}.")
+        with threadpool_limits(int(n_threads)):
+            return robust_pca(
+                D, lam, mu, svd=svd, dtype=dtype, tol=tol, dual_tol=dual_tol,
+                max_iter=max_iter, rho=rho, penalty=penalty, alpha0=alpha0,
+                alpha_max_ratio=alpha_max_ratio, init=init, random_state=random_state,
+                callback=callback, n_threads=None,
+            )  # fmt: skip
     D = _check_matrix(D)
     if dtype is None:
         dtype = D.dtype if D.dtype in (np.float32, np.float64) else np.float64

@@ -19,7 +19,6 @@ import math
 import numbers
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ..decomposition import robust_pca
 from ..decomposition._svt import SVD_METHODS
@@ -189,20 +188,18 @@ class RPCADetector(BaseDetector):
         else:
             D[...] = 0
         lam = 1.0 / math.sqrt(max(img.shape)) if self.lam is None else self.lam
-        alpha0 = self.alpha0
-        limits = threadpool_limits(self.n_threads) if self.n_threads else _nullcontext()
-        with limits:
-            res = robust_pca(
-                D,
-                lam=lam,
-                mu=self.mu,
-                svd=self.svd,
-                dtype=dtype,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                rho=self.rho,
-                alpha0=alpha0,
-            )
+        res = robust_pca(
+            D,
+            lam=lam,
+            mu=self.mu,
+            svd=self.svd,
+            dtype=dtype,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            rho=self.rho,
+            alpha0=self.alpha0,
+            n_threads=self.n_threads,
+        )
         self.n_iter_ = res.n_iter
         self.history_ = res.history
         return res
@@ -269,11 +266,3 @@ class IPI(RPCADetector):
             alpha0=alpha0,
             n_threads=n_threads,
         )
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
