@@ -129,6 +129,24 @@ def reference_ipi(image, tols=REFERENCE_TOLS, max_iter=500):
     return out
 
 
+def thread_check(ds, n_images):
+    """Median seconds/image of IPI and of the reference (to 1e-7) with 1 and 2 BLAS threads."""
+    out = {}
+    images = [ds[i][0] for i in range(min(n_images, len(ds)))]
+    for threads in (1, 2):
+        det = IPI(n_threads=threads)
+        det.score_map(images[0])  # warm-up (Numba, caches)
+        t_ipi, t_ref = [], []
+        with threadpool_limits(threads):
+            for im in images:
+                t0 = time.perf_counter()
+                det.score_map(im)
+                t_ipi.append(time.perf_counter() - t0)
+                t_ref.append(reference_ipi(im)[1e-7][1])
+        out[threads] = {"ipi": float(np.median(t_ipi)), "reference@1e-07": float(np.median(t_ref))}
+    return out
+
+
 def _config_key(name):
     if name == "reference":
         text = f"reference{REFERENCE_TOLS}"
@@ -171,6 +189,13 @@ def run_dataset(ds, methods, cache_path, limit, session, progress=True, ref_thre
     keys = {m: _config_key(m) for m in methods}
     factories = make_methods()
     dets = {m: factories[m][0]() for m in methods if m != "reference"}
+    # Warm-up: compile / load the Numba kernels so no image pays for it.
+    from sparseopt.istd import make_scene
+
+    warm = make_scene((64, 64), seed=0).image
+    reference_ipi(warm)
+    for det in dets.values():
+        det.score_map(warm)
     ids = ds.ids[:limit] if limit else ds.ids
     todo = [(i, m) for i, id_ in enumerate(ids) for m in methods if (id_, m, keys[m]) not in done]
     if todo:
@@ -273,6 +298,10 @@ def _fmt(x, nd=2):
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{nd}f}"
 
 
+def _ratio(x):
+    return "—" if x is None else f"{x:.1f}×"
+
+
 def markdown_table(rows, conv):
     unit = FA_UNITS[conv]
     ref = "reference@1e-07"
@@ -289,8 +318,8 @@ def markdown_table(rows, conv):
         lines.append(
             f"| {r['method']} | {_fmt(s['mIoU'])} | {_fmt(s['F1'])} | {_fmt(s['Pd'])} "
             f"| {_fmt(s['Fa'] / unit)} | {_fmt(s['nIoU'])} | {r['median_seconds']:.3f} "
-            f"| {_fmt(sp.get(ref, {}).get('ratio_of_medians'), 1)}× "
-            f"| {_fmt(sp.get(ref3, {}).get('ratio_of_medians'), 1)}× | {r['n_images']} |"
+            f"| {_ratio(sp.get(ref, {}).get('ratio_of_medians'))} "
+            f"| {_ratio(sp.get(ref3, {}).get('ratio_of_medians'))} | {r['n_images']} |"
         )
     return head + "\n".join(lines) + "\n"
 
@@ -352,14 +381,32 @@ def main(argv=None):
     )
     p.add_argument("--limit", type=int, default=None, help="only the first N images of the split")
     p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads of every method (1 measured faster than 2 on the shared 2-core "
+        "machine; RPCADetector also sets its own n_threads=1)",
+    )
+    p.add_argument(
         "--ref-threads",
         type=int,
         default=1,
         help="BLAS threads of the plain reference (1 measured faster than 2 here; the "
         "detectors set their own, RPCADetector(n_threads=1))",
     )
+    p.add_argument(
+        "--thread-check",
+        type=int,
+        default=5,
+        help="time IPI and the reference with 1 and 2 BLAS threads on this many images (0: skip)",
+    )
     p.add_argument("--no-figure", action="store_true")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--results-dir",
+        default=str(RESULTS),
+        help="where the md/json/png and the per-image cache (checkpoints/) go",
+    )
     p.add_argument(
         "--out", default="istd_classical", help="basename of the results in benchmarks/results/"
     )
@@ -375,8 +422,10 @@ def main(argv=None):
     except DataNotFoundError as exc:
         p.error(str(exc))
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "checkpoints").mkdir(exist_ok=True)
+    threadpool_limits(args.threads)
+    results = Path(args.results_dir)
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "checkpoints").mkdir(exist_ok=True)
     session = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     report = {
         "generated": _dt.datetime.now().isoformat(timespec="seconds"),
@@ -386,6 +435,7 @@ def main(argv=None):
             "platform": platform.platform(),
             "python": platform.python_version(),
             "numpy": np.__version__,
+            "blas_threads": args.threads,
             "reference_blas_threads": args.ref_threads,
         },
         "split": args.split,
@@ -421,14 +471,29 @@ def main(argv=None):
             report["datasets"][name] = {"available": False, "reason": str(exc)}
             md += [f"## {name}", "", f"**not available** — {exc}", ""]
             continue
-        cache = RESULTS / "checkpoints" / f"istd_{name}_{args.split}.jsonl"
+        n_img = min(args.limit, len(ds)) if args.limit else len(ds)
+        md += [f"## {name} ({args.split}, {n_img} images)", ""]
+        if args.thread_check:
+            tc = thread_check(ds, args.thread_check)
+            report["datasets"].setdefault(name, {})["thread_check"] = tc
+            md += [
+                f"BLAS threads (median s/img, first {args.thread_check} images): "
+                + "; ".join(
+                    f"{t} thread{'s' if t > 1 else ''}: IPI {v['ipi']:.3f}, "
+                    f"reference {v['reference@1e-07']:.2f}"
+                    for t, v in tc.items()
+                )
+                + f". The table uses {args.threads} (methods) and {args.ref_threads} (reference).",
+                "",
+            ]
+            print(md[-2])
+        cache = results / "checkpoints" / f"istd_{name}_{args.split}.jsonl"
         records = run_dataset(
             ds, methods, cache, args.limit, session, not args.no_progress, args.ref_threads
         )
         rows = summarize_records(records, methods)
         sessions = sorted({s for r in rows for s in r["sessions"]})
-        report["datasets"][name] = {"available": True, "rows": rows, "sessions": sessions}
-        md += [f"## {name} ({args.split}, {rows[0]['n_images'] if rows else 0} images)", ""]
+        report["datasets"].setdefault(name, {}).update(available=True, rows=rows, sessions=sessions)
         if len(sessions) > 1:
             md += [
                 f"Note: the cached per-image results span {len(sessions)} sessions "
@@ -451,13 +516,13 @@ def main(argv=None):
             ]
         if not args.no_figure:
             suffix = "" if name == "NUDT-SIRST" else f"_{name}"
-            fig_path = RESULTS / f"{args.out}{suffix}.png"
+            fig_path = results / f"{args.out}{suffix}.png"
             make_figure(ds, methods, fig_path)
             md += [f"![maps]({fig_path.name})", ""]
             report["datasets"][name]["figure"] = fig_path.name
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
-    (RESULTS / f"{args.out}.md").write_text("\n".join(md))
-    print(f"wrote {RESULTS / (args.out + '.md')} and .json")
+    (results / f"{args.out}.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
+    (results / f"{args.out}.md").write_text("\n".join(md))
+    print(f"wrote {results / (args.out + '.md')} and .json")
     return 0
 
 

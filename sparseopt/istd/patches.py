@@ -85,8 +85,12 @@ def patch_image(image, patch_size: int = 50, step: int = 10, dtype=np.float64):
 
 
 @njit(cache=True, nogil=True)
-def _fold_median_kernel(P, rows, cols, p, H, W, lo_r, hi_r, lo_c, hi_c, out):
-    """Per-pixel median over the windows covering it (mean of the two middle values if even)."""
+def _fold_median_kernel(PT, rows, cols, p, H, W, lo_r, hi_r, lo_c, hi_c, out):
+    """Per-pixel median over the windows covering it (mean of the two middle values if even).
+
+    ``PT`` is the transposed patch matrix (one window per row), so neighbouring pixels read
+    neighbouring memory.
+    """
     n_cols = cols.size
     buf = np.empty((hi_r - lo_r).max() * (hi_c - lo_c).max(), dtype=np.float64)
     for y in range(H):
@@ -95,7 +99,7 @@ def _fold_median_kernel(P, rows, cols, p, H, W, lo_r, hi_r, lo_c, hi_c, out):
             for a in range(lo_r[y], hi_r[y]):
                 off_y = (y - rows[a]) * p
                 for b in range(lo_c[x], hi_c[x]):
-                    v = P[off_y + x - cols[b], a * n_cols + b]
+                    v = PT[a * n_cols + b, off_y + x - cols[b]]
                     # insertion into the sorted prefix
                     j = k
                     while j > 0 and buf[j - 1] > v:
@@ -148,12 +152,12 @@ def fold_patches(P, image_shape, patch_size: int = 50, step: int = 10, how: str 
             f"with patch_size={patch_size}, step={step}."
         )
     if how == "median":
-        P = np.ascontiguousarray(P, dtype=np.float64)
+        PT = np.ascontiguousarray(P.T, dtype=np.float64)
         lo_r, hi_r = _covering_ranges(rows, patch_size, H)
         lo_c, hi_c = _covering_ranges(cols, patch_size, W)
         out = np.empty((H, W), dtype=np.float64)
         return _fold_median_kernel(
-            P, rows.astype(np.int64), cols.astype(np.int64), patch_size, H, W,
+            PT, rows.astype(np.int64), cols.astype(np.int64), patch_size, H, W,
             lo_r, hi_r, lo_c, hi_c, out,
         )  # fmt: skip
     if how == "mean":

@@ -97,7 +97,8 @@ class PSTNN(BaseDetector):
         :math:`\\lambda = \\lambda_L/\\sqrt{\\max(n_1, n_2) n_3}`.
     mu0, rho, tol, max_iter : ADMM settings (2e-3, 1.05, 1e-3, 500).
     threshold, k, ratio
-        Thresholding of :meth:`detect`; ``k`` = 5 chosen on the NUDT-SIRST training split.
+        Thresholding of :meth:`detect`; ``k`` = 15 chosen on the NUDT-SIRST training split
+        (``benchmarks/istd_select_threshold.py``).
 
     Attributes
     ----------
@@ -115,7 +116,7 @@ class PSTNN(BaseDetector):
         tol: float = 1e-3,
         max_iter: int = 500,
         threshold="adaptive",
-        k: float = 5.0,
+        k: float = 15.0,
         ratio=0.5,
     ):
         self.patch_size = patch_size

@@ -58,7 +58,8 @@ def binarize(score, rule: str | float = "adaptive", *, k: float = 5.0, ratio: fl
     rule : {"adaptive", "relmax", "both"} or float
         Threshold rule (module docstring), or an absolute threshold on the score.
     k : float
-        Number of standard deviations of the adaptive rule.
+        Number of standard deviations of the adaptive rule (5: a generic "5σ" event; each
+        detector passes its own default, chosen on the NUDT-SIRST training split).
     ratio : float in (0, 1]
         Fraction of the maximum of the relative rule.
 

@@ -39,11 +39,11 @@ class TopHat(BaseDetector):
     size : int, optional
         Side of the square element; default :func:`default_element_size` of the image.
     threshold, k, ratio
-        Thresholding of :meth:`detect` (see :mod:`sparseopt.istd.thresholds`); ``k`` = 5
-        chosen on the NUDT-SIRST training split.
+        Thresholding of :meth:`detect` (see :mod:`sparseopt.istd.thresholds`); ``k`` = 10
+        chosen on the NUDT-SIRST training split (``benchmarks/istd_select_threshold.py``).
     """
 
-    def __init__(self, size: int | None = None, threshold="adaptive", k: float = 5.0, ratio=0.5):
+    def __init__(self, size: int | None = None, threshold="adaptive", k: float = 10.0, ratio=0.5):
         self.size = size
         self.threshold = threshold
         self.k = k
