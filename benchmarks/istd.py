@@ -15,8 +15,8 @@ What each convention scores:
 In the same run a straightforward reference is timed on the same images: NumPy, float64,
 a full ``numpy.linalg.svd`` every iteration, Lin et al.'s inexact ALM (ρ = 1.5, α₀ = 1.25/‖D‖₂)
 stopped by the same rule (relative residual), same patch image and median fold as IPI. Its
-iterates are recorded when the residual first falls below 1e-3 (the detector's tolerance) and
-1e-7 (the textbook tolerance), giving two reference rows from one run.
+iterates are recorded when the residual first falls below 3e-3 (the detector's tolerance), 1e-3
+and 1e-7 (the textbook tolerance), giving three reference rows from one run.
 
 Usage::
 
@@ -85,7 +85,7 @@ def make_methods():
     }
 
 
-REFERENCE_TOLS = (1e-3, 1e-7)
+REFERENCE_TOLS = (3e-3, 1e-3, 1e-7)
 
 
 def reference_ipi(image, tols=REFERENCE_TOLS, max_iter=500):
@@ -305,10 +305,10 @@ def _ratio(x):
 def markdown_table(rows, conv):
     unit = FA_UNITS[conv]
     ref = "reference@1e-07"
-    ref3 = "reference@0.001"
+    ref3 = "reference@0.003"
     head = (
         f"| method | mIoU | F1 | Pd | Fa (×{unit:.0e}) | nIoU | median s/img "
-        f"| speed-up vs ref@1e-7 | vs ref@1e-3 | images |\n"
+        f"| speed-up vs ref@1e-7 | vs ref@3e-3 | images |\n"
     ).replace("e-0", "e-")
     head += "|---|---|---|---|---|---|---|---|---|---|\n"
     lines = []
@@ -458,8 +458,8 @@ def main(argv=None):
         "`basicirstd` scores each method's own `detect` decision (its documented threshold, "
         "native resolution, centroid matching). Fa is a ratio printed in the convention's unit. "
         "Speed-up = median time of the plain NumPy reference (full SVD each iteration, Lin's "
-        "inexact ALM, stopped at relative residual 1e-7 or, same run, 1e-3) over the method's "
-        "median time, on the same images in the same run.",
+        "inexact ALM, stopped at relative residual 1e-7 or, same run, at IPI's 3e-3) over the "
+        "method's median time, on the same images in the same run.",
         "",
     ]
     for name in args.datasets:

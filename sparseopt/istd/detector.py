@@ -72,10 +72,13 @@ class RPCADetector(BaseDetector):
         for patch images, whose background is full rank at convergence.
     dtype : {"float32", "float64"}, default "float32"
         Working precision: float32 halves the cost of the matrix products and changes no
-        metric at ``tol=1e-3``.
-    tol : float, default 1e-3
-        Relative residual at which the ALM stops. 1e-3 changes no metric compared with the
-        textbook 1e-7 and saves about a third of the iterations (METHODS §4).
+        metric at the default ``tol``.
+    tol : float, default 3e-3
+        Relative residual at which the ALM stops. On the NUDT-SIRST training split
+        (``benchmarks/istd_select_tol.py``) every tolerance up to 3e-3 gives the metrics of an
+        exact solve at the textbook 1e-7 (within 0.3 mIoU, both conventions) in 12 instead of
+        27 iterations; at 5e-3 the false alarms start to grow, at 1e-2 the decision's IoU drops
+        by 2 points.
     max_iter : int, default 500
     rho : float, default 1.5
         Penalty growth of the inexact ALM (Lin et al.); 2 loses ~2 mIoU (METHODS §4).
@@ -116,7 +119,7 @@ class RPCADetector(BaseDetector):
         deep: bool = False,
         svd: str = "gram",
         dtype: str = "float32",
-        tol: float = 1e-3,
+        tol: float = 3e-3,
         max_iter: int = 500,
         rho: float = 1.5,
         alpha0="second",
@@ -245,7 +248,7 @@ class IPI(RPCADetector):
         ratio: float = 0.5,
         svd: str = "gram",
         dtype: str = "float32",
-        tol: float = 1e-3,
+        tol: float = 3e-3,
         max_iter: int = 500,
         rho: float = 1.5,
         alpha0="second",
