@@ -1,5 +1,12 @@
 """Public solver functions (scikit-learn style: a function that does the work)."""
 
+from ._rpca import (
+    ZERO,
+    RPCAResult,
+    alm_operators,
+    leading_singular_values,
+    robust_pca,
+)
 from ._sspca import (
     SSPCAProblem,
     SSPCAResult,
@@ -7,11 +14,19 @@ from ._sspca import (
     sspca_problem,
     structured_sparse_pca,
 )
+from ._svt import SVD_METHODS, SVTOperator
 
 __all__ = [
+    "SVD_METHODS",
+    "ZERO",
+    "RPCAResult",
     "SSPCAProblem",
     "SSPCAResult",
+    "SVTOperator",
+    "alm_operators",
     "default_n_components",
+    "leading_singular_values",
+    "robust_pca",
     "sspca_problem",
     "structured_sparse_pca",
 ]

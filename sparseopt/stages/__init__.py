@@ -4,6 +4,14 @@ The classical solvers and the unfolded networks of :mod:`sparseopt_deep` call
 these same functions; only the operators and scalars differ.
 """
 
+from .rpca import RPCAState, rpca_stage
 from .sspca import SSPCAOperators, SSPCAParams, SSPCAState, sspca_admm_stage
 
-__all__ = ["SSPCAOperators", "SSPCAParams", "SSPCAState", "sspca_admm_stage"]
+__all__ = [
+    "RPCAState",
+    "SSPCAOperators",
+    "SSPCAParams",
+    "SSPCAState",
+    "rpca_stage",
+    "sspca_admm_stage",
+]
