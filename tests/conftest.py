@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,3 +28,14 @@ def data_dir() -> Path:
     if root is None:
         pytest.skip("real data folder not available (set SPARSEOPT_DATA)")
     return root
+
+
+@pytest.fixture
+def one_blas_thread():
+    """One BLAS thread: the suite shares 2 cores, where OpenBLAS threads oversubscribe.
+
+    Modules that time-sensitively run many small products opt in with
+    ``pytestmark = pytest.mark.usefixtures("one_blas_thread")``.
+    """
+    with threadpool_limits(1):
+        yield

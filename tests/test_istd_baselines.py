@@ -5,19 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
-from threadpoolctl import threadpool_limits
 
 from sparseopt.istd import adaptive_threshold, binarize, make_scene, relative_max_threshold
 from sparseopt.istd.mpcm import MPCM
 from sparseopt.istd.pstnn import PSTNN, structure_tensor_prior
 from sparseopt.istd.tophat import TopHat, default_element_size
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """One BLAS thread: the suite shares 2 cores, where OpenBLAS threads oversubscribe."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(scope="module")

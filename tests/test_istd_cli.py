@@ -62,3 +62,15 @@ def test_make_detector_names():
         assert hasattr(make_detector(m), "score_map")
     with pytest.raises(ValueError, match="unknown method"):
         make_detector("lcm")
+
+
+def test_demo_finds_the_planted_targets(capsys):
+    args = _parser().parse_args(["detect", "--demo"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "found 3 of 3 planted targets, 0 false" in out
+    # IMAGE and --demo are exclusive, and one of them is needed.
+    for argv in (["detect"], ["detect", "x.png", "--demo"]):
+        args = _parser().parse_args(argv)
+        assert args.func(args) == 2
+        assert "IMAGE file or --demo" in capsys.readouterr().err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
-from threadpoolctl import threadpool_limits
 
 from sparseopt.istd import (
     IPI,
@@ -16,12 +15,7 @@ from sparseopt.istd import (
     make_scene,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """One BLAS thread: the suite shares 2 cores, where OpenBLAS threads oversubscribe."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,17 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
 from sparseopt.decomposition import SVTOperator, leading_singular_values, robust_pca
 from sparseopt.prox import svt
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """One BLAS thread: the suite shares 2 cores, where OpenBLAS threads oversubscribe."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def _planted(m=120, n=90, rank=4, density=0.05, noise=0.0, seed=0):

@@ -7,18 +7,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from sparseopt.decomposition import ZERO, alm_operators
 from sparseopt.prox import svt
 from sparseopt.stages import RPCAState, rpca_stage
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """One BLAS thread: the suite shares 2 cores, where OpenBLAS threads oversubscribe."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def _textbook_alm(D, lam, mu, n_iter, rho=1.5):
