@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
+from .._threads import blas_threads, check_n_threads
 from ..prox import soft_threshold
 from ..stages.rpca import RPCAState, rpca_stage
 from . import _kernels as _k
@@ -293,18 +293,7 @@ def robust_pca(
     Z. Lin, M. Chen, Y. Ma, "The augmented Lagrange multiplier method for exact recovery of
     corrupted low-rank matrices", arXiv:1009.5055, 2010.
     """
-    if n_threads is not None:
-        if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-            raise TypeError(f"n_threads must be a positive integer or None, got {n_threads!r}.")
-        if n_threads < 1:
-            raise ValueError(f"n_threads must be >= 1, got {n_threads}.")
-        with threadpool_limits(int(n_threads)):
-            return robust_pca(
-                D, lam, mu, svd=svd, dtype=dtype, tol=tol, dual_tol=dual_tol,
-                max_iter=max_iter, rho=rho, penalty=penalty, alpha0=alpha0,
-                alpha_max_ratio=alpha_max_ratio, init=init, random_state=random_state,
-                callback=callback, n_threads=None,
-            )  # fmt: skip
+    n_threads = check_n_threads(n_threads)
     D = _check_matrix(D)
     if dtype is None:
         dtype = D.dtype if D.dtype in (np.float32, np.float64) else np.float64
@@ -334,67 +323,70 @@ def robust_pca(
     m = Dw0.shape[0]
     lam = 1.0 / math.sqrt(m) if lam is None else _positive(lam, "lam")
 
-    norm_fro = float(np.linalg.norm(Dw0))
-    zeros = np.zeros_like(Dw0)
-    if norm_fro == 0.0:
-        return RPCAResult(zeros, zeros.copy(), zeros.copy(), 0, _empty_history())
-    sv = leading_singular_values(Dw0, 2)
-    norm_two = float(sv[0])
-    if alpha0 is None:
-        alpha = 1.25 / norm_two
-    elif isinstance(alpha0, str):
-        if alpha0 != "second":
-            raise ValueError(f"alpha0 must be a positive number, None or 'second', got {alpha0!r}.")
-        alpha = 1.25 / float(sv[-1]) if sv[-1] > 0 else 1.25 / norm_two
-    else:
-        alpha = _positive(alpha0, "alpha0")
-    alpha_max = alpha * alpha_max_ratio
-    # Y0 = D / J(D) with J(D) = max(‖D‖₂, ‖D‖∞/λ): the dual-feasible start of Lin et al.
-    J = max(norm_two, float(np.max(np.abs(Dw0))) / lam)
-    Dtilde = Dw0 + Dw0 * dtype.type(1.0 / (J * alpha))
+    with blas_threads(n_threads):  # threadpoolctl applies the limit on construction
+        norm_fro = float(np.linalg.norm(Dw0))
+        zeros = np.zeros_like(Dw0)
+        if norm_fro == 0.0:
+            return RPCAResult(zeros, zeros.copy(), zeros.copy(), 0, _empty_history())
+        sv = leading_singular_values(Dw0, 2)
+        norm_two = float(sv[0])
+        if alpha0 is None:
+            alpha = 1.25 / norm_two
+        elif isinstance(alpha0, str):
+            if alpha0 != "second":
+                raise ValueError(
+                    f"alpha0 must be a positive number, None or 'second', got {alpha0!r}."
+                )
+            alpha = 1.25 / float(sv[-1]) if sv[-1] > 0 else 1.25 / norm_two
+        else:
+            alpha = _positive(alpha0, "alpha0")
+        alpha_max = alpha * alpha_max_ratio
+        # Y0 = D / J(D) with J(D) = max(‖D‖₂, ‖D‖∞/λ): the dual-feasible start of Lin et al.
+        J = max(norm_two, float(np.max(np.abs(Dw0))) / lam)
+        Dtilde = Dw0 + Dw0 * dtype.type(1.0 / (J * alpha))
 
-    T0, N0 = zeros, (ZERO if math.isinf(mu) else zeros)
-    if init is not None:
-        T0, N0 = _init_arrays(init, D.shape, transpose, dtype, mu)
-    state = RPCAState(None, T0, N0, Dtilde, alpha)
+        T0, N0 = zeros, (ZERO if math.isinf(mu) else zeros)
+        if init is not None:
+            T0, N0 = _init_arrays(init, D.shape, transpose, dtype, mu)
+        state = RPCAState(None, T0, N0, Dtilde, alpha)
 
-    svt = SVTOperator(svd, random_state=random_state)
-    history = _empty_history()
-    converged = False
-    k = 0
-    alpha_min = alpha / alpha_max_ratio
-    balance = penalty == "balance"
-    alpha_next = min(rho * alpha, alpha_max)
-    for k in range(1, max_iter + 1):
-        alpha = state.alpha
-        if not balance:
-            alpha_next = min(rho * alpha, alpha_max)
-        # (balance: alpha_next was chosen from the previous iteration's residuals; the
-        # multiplier step needs it now, D~ = D + Y/alpha_next.)
-        ops = alm_operators(alpha, alpha_next, lam, mu, Dw0, svt)
-        prev = state
-        state = rpca_stage(state, *ops, alpha_next=alpha_next)
-        rel = ops[3].residual / norm_fro
-        history["residual"].append(rel)
-        if dual_tol is not None:
-            dN = state.N - prev.N
-            dual = alpha * (float(np.linalg.norm(state.T - prev.T + dN)) + _norm(dN)) / norm_fro
-            history["dual_residual"].append(dual)
-            if balance:
-                a = state.alpha
-                if rel > 10 * dual:
-                    a = min(rho * a, alpha_max)
-                elif dual > 10 * rel:
-                    a = max(a / rho, alpha_min)
-                alpha_next = a
-        history["alpha"].append(alpha)
-        history["rank"].append(svt.rank_)
-        history["svd"].append(svt.method_)
-        if callback is not None:
-            callback(k, state, rel)
-        if rel < tol and (dual_tol is None or dual < dual_tol):
-            converged = True
-            break
+        svt = SVTOperator(svd, random_state=random_state)
+        history = _empty_history()
+        converged = False
+        k = 0
+        alpha_min = alpha / alpha_max_ratio
+        balance = penalty == "balance"
+        alpha_next = min(rho * alpha, alpha_max)
+        for k in range(1, max_iter + 1):
+            alpha = state.alpha
+            if not balance:
+                alpha_next = min(rho * alpha, alpha_max)
+            # (balance: alpha_next was chosen from the previous iteration's residuals; the
+            # multiplier step needs it now, D~ = D + Y/alpha_next.)
+            ops = alm_operators(alpha, alpha_next, lam, mu, Dw0, svt)
+            prev = state
+            state = rpca_stage(state, *ops, alpha_next=alpha_next)
+            rel = ops[3].residual / norm_fro
+            history["residual"].append(rel)
+            if dual_tol is not None:
+                dN = state.N - prev.N
+                dual = alpha * (float(np.linalg.norm(state.T - prev.T + dN)) + _norm(dN)) / norm_fro
+                history["dual_residual"].append(dual)
+                if balance:
+                    a = state.alpha
+                    if rel > 10 * dual:
+                        a = min(rho * a, alpha_max)
+                    elif dual > 10 * rel:
+                        a = max(a / rho, alpha_min)
+                    alpha_next = a
+            history["alpha"].append(alpha)
+            history["rank"].append(svt.rank_)
+            history["svd"].append(svt.method_)
+            if callback is not None:
+                callback(k, state, rel)
+            if rel < tol and (dual_tol is None or dual < dual_tol):
+                converged = True
+                break
     if not converged:
         warnings.warn(
             f"robust_pca did not reach tol={tol:g}"

@@ -69,9 +69,9 @@ import scipy.linalg
 import scipy.sparse.linalg
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 
 from .. import prox
+from .._threads import blas_threads
 from ..penalties import L1, make_penalty
 from ..stages.sspca import SSPCAOperators, SSPCAParams, SSPCAState, sspca_admm_stage
 
@@ -441,8 +441,7 @@ def structured_sparse_pca(
         blocks.append((L1(), mu_abs))
     alpha0 = float(np.mean(problem.evals)) if isinstance(alpha, str) else float(alpha)
 
-    limits = threadpool_limits(limits=n_threads, user_api="blas") if n_threads else _nullcontext()
-    with limits:
+    with blas_threads(n_threads):
         # Start.
         n_grad = 0
         if isinstance(init, str) and init == "pca":
@@ -585,14 +584,6 @@ def structured_sparse_pca(
         state=state,
         penalties=blocks,
     )
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _backend_module(backend: str):

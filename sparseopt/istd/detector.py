@@ -20,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from .._threads import check_n_threads
 from ..decomposition import robust_pca
 from ..decomposition._svt import SVD_METHODS
 from ._base import BaseDetector, as_grey_image
@@ -165,14 +166,7 @@ class RPCADetector(BaseDetector):
         if not (self.alpha0 is None or self.alpha0 == "second"):
             if not isinstance(self.alpha0, numbers.Real) or not self.alpha0 > 0:
                 raise ValueError(f"alpha0 must be None, 'second' or > 0, got {self.alpha0!r}.")
-        if self.n_threads is not None and (
-            isinstance(self.n_threads, bool)
-            or not isinstance(self.n_threads, numbers.Integral)
-            or self.n_threads < 1
-        ):
-            raise ValueError(
-                f"n_threads must be None or a positive integer, got {self.n_threads!r}."
-            )
+        check_n_threads(self.n_threads)
 
     # -- core ---------------------------------------------------------------------------------
     def _prepare(self, image):
