@@ -266,12 +266,10 @@ def train_spcanet(
         raise ValueError(f"n_epochs must be >= 0, got {n_epochs}.")
     if problem is None:
         problem = sspca_problem(X, n_components)
-    d, p = problem.V.shape
-    g_row, g_entry = problem.row_gradient_scale()
-    r_typ = math.sqrt(p / d)
-    lam_abs = L21().calibrate(float(lam), g_row, g_entry, r_typ)
-    mu_abs = L1().calibrate(float(mu), g_row, g_entry, r_typ) if mu > 0 else 0.0
-    alpha0 = float(np.mean(problem.evals))
+    p = problem.n_components
+    lam_abs = problem.absolute_weight(L21(), lam)
+    mu_abs = problem.absolute_weight(L1(), mu)
+    alpha0 = problem.default_alpha
 
     gen = torch.Generator().manual_seed(0 if random_state is None else int(random_state))
     with torch.random.fork_rng(devices=[]):

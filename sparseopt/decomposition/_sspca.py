@@ -132,6 +132,23 @@ class SSPCAProblem:
         G = self.V * self.evals
         return float(np.median(np.linalg.norm(G, axis=1))), float(np.median(np.abs(G)))
 
+    def absolute_weight(self, penalty, kappa: float) -> float:
+        """Absolute weight of ``penalty`` for the relative strength ``kappa`` (0 stays 0).
+
+        The rule of :mod:`sparseopt.penalties` (``calibrate``), on this problem's gradient
+        scales and typical row norm √(p/d); the classical solver and SPCA-Net both use it.
+        """
+        if kappa <= 0:
+            return 0.0
+        g_row, g_entry = self.row_gradient_scale()
+        r_typ = math.sqrt(self.n_components / self.n_features)
+        return penalty.calibrate(float(kappa), g_row, g_entry, r_typ)
+
+    @property
+    def default_alpha(self) -> float:
+        """ADMM penalty α: the mean of the top-p eigenvalues of the scaled C."""
+        return float(np.mean(self.evals))
+
     def data_term(self, W, G=None) -> float:
         """½‖A − WWᵀA‖²/s1 for orthonormal W (``G = CW`` if already computed)."""
         if G is None:
@@ -198,7 +215,9 @@ def sspca_problem(X, n_components: int) -> SSPCAProblem:
     p = int(n_components)
     if not 1 <= p < min(n, d):
         raise ValueError(
-            f"n_components must be in [1, {min(n, d) - 1}] for X of shape {X.shape}, got {p}."
+            f"n_components must be in [1, {min(n, d) - 1}] (below min(n_samples, n_features)) "
+            f"for X of shape {X.shape}, got {p} (with p = n_features every row of W has norm 1 "
+            "and the scores carry no information)."
         )
     mean = X.mean(axis=0)
     Xc = np.ascontiguousarray(X - mean)
@@ -429,17 +448,15 @@ def structured_sparse_pca(
     d, pc = problem.V.shape
     rng = check_random_state(random_state)
 
-    g_row, g_entry = problem.row_gradient_scale()
-    r_typ = math.sqrt(pc / d)
     row_pen = make_penalty(penalty, p)
     blocks = []  # (penalty, absolute weight)
-    lam_abs = row_pen.calibrate(float(lam), g_row, g_entry, r_typ) if lam > 0 else 0.0
-    mu_abs = L1().calibrate(float(mu), g_row, g_entry, r_typ) if mu > 0 else 0.0
+    lam_abs = problem.absolute_weight(row_pen, lam)
+    mu_abs = problem.absolute_weight(L1(), mu)
     if lam_abs > 0:
         blocks.append((row_pen, lam_abs))
     if mu_abs > 0:
         blocks.append((L1(), mu_abs))
-    alpha0 = float(np.mean(problem.evals)) if isinstance(alpha, str) else float(alpha)
+    alpha0 = problem.default_alpha if isinstance(alpha, str) else float(alpha)
 
     with blas_threads(n_threads):
         # Start.

@@ -172,17 +172,8 @@ class SparsePCASelector(BaseSelector):
         self.dynamic = dynamic
 
     def _fit_scores(self, X, n_select):
-        if self.n_components == "auto":
-            p = default_n_components(X)
-        else:
-            p = int(self.n_components)
-            if p >= min(X.shape):
-                raise ValueError(
-                    f"n_components={p} must be smaller than min(n_samples, n_features) = "
-                    f"{min(X.shape)} for X of shape {X.shape} (with p = n_features every row of "
-                    f"W has norm 1 and the scores carry no information)."
-                )
-        problem = sspca_problem(X, p)
+        p = default_n_components(X) if self.n_components == "auto" else int(self.n_components)
+        problem = sspca_problem(X, p)  # checks 1 <= p < min(n_samples, n_features)
         self.n_components_ = p
         if self.deep:
             return self._fit_deep(X, problem)
