@@ -10,7 +10,7 @@ from scipy import ndimage as ndi
 
 from .thresholds import THRESHOLD_RULES, binarize
 
-__all__ = ["BaseDetector", "Target", "as_grey_image"]
+__all__ = ["BaseDetector", "Target", "as_grey_image", "minmax_scale"]
 
 #: ITU-R BT.601 luma weights (Pillow's ``convert("L")``, OpenCV's ``COLOR_RGB2GRAY``).
 LUMA = np.array([0.299, 0.587, 0.114])
@@ -60,6 +60,16 @@ def as_grey_image(image, *, min_size: int = 1, pad: int = 0) -> np.ndarray:
             + f" is smaller than the {min_size}×{min_size} window this detector needs."
         )
     return a
+
+
+def minmax_scale(img: np.ndarray, top: float = 1.0) -> np.ndarray:
+    """``img`` mapped linearly onto [0, ``top``] (MATLAB's ``mat2gray`` for top = 1).
+
+    Every detector works on the scaled image so that its parameters do not depend on the
+    intensity scale (uint8, uint16, radiometric floats); a constant image becomes all zeros.
+    """
+    lo, hi = img.min(), img.max()
+    return top * (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
 
 
 @dataclass(frozen=True)
@@ -133,17 +143,20 @@ class BaseDetector:
         if not (isinstance(self.ratio, numbers.Real) and 0 < self.ratio <= 1):
             raise ValueError(f"ratio must lie in (0, 1], got {self.ratio!r}.")
 
+    def score_and_mask(self, image) -> tuple[np.ndarray, np.ndarray]:
+        """The score map and its binarisation by ``threshold`` (one solve for both)."""
+        self._check_threshold_params()
+        score = self.score_map(image)
+        return score, binarize(score, self.threshold, k=self.k, ratio=self.ratio)
+
     def detect(self, image) -> np.ndarray:
         """Boolean detection mask: the score map binarised by ``threshold`` (see
         :mod:`sparseopt.istd.thresholds`)."""
-        self._check_threshold_params()
-        return binarize(self.score_map(image), self.threshold, k=self.k, ratio=self.ratio)
+        return self.score_and_mask(image)[1]
 
     def targets(self, image) -> list[Target]:
         """Detected targets (centroid, area, peak score, bounding box), strongest first."""
-        self._check_threshold_params()
-        score = self.score_map(image)
-        mask = binarize(score, self.threshold, k=self.k, ratio=self.ratio)
+        score, mask = self.score_and_mask(image)
         return targets_from_mask(mask, score)
 
     def __repr__(self) -> str:

@@ -104,7 +104,6 @@ def run_detect(args) -> int:
 
     from ._base import targets_from_mask
     from .data import read_image
-    from .thresholds import binarize
 
     if (args.image is None) == (not args.demo):
         print("error: give an IMAGE file or --demo (not both)", file=sys.stderr)
@@ -123,9 +122,7 @@ def run_detect(args) -> int:
         else:
             image = read_image(args.image)
         det = make_detector(args.method, threshold=args.threshold, k=args.k, ratio=args.ratio)
-        score = det.score_map(image)
-        det._check_threshold_params()
-        mask = binarize(score, det.threshold, k=det.k, ratio=det.ratio)
+        score, mask = det.score_and_mask(image)
     except (OSError, ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

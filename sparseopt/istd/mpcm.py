@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._base import BaseDetector, as_grey_image
+from ._base import BaseDetector, as_grey_image, minmax_scale
 
 __all__ = ["MPCM"]
 
@@ -66,9 +66,7 @@ class MPCM(BaseDetector):
     def score_map(self, image) -> np.ndarray:
         """MPCM of the [0, 1]-scaled image (non-negative; squared-contrast units)."""
         scales = self._check()
-        img = as_grey_image(image)
-        lo, hi = img.min(), img.max()
-        img = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+        img = minmax_scale(as_grey_image(image))
         out = np.zeros_like(img)
         for L in scales:
             m = ndi.uniform_filter(img, size=L, mode="nearest")

@@ -34,7 +34,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ..prox._reference import soft_threshold as _soft
-from ._base import BaseDetector, as_grey_image
+from ._base import BaseDetector, as_grey_image, minmax_scale
 from .patches import fold_patches, patch_image
 
 __all__ = ["PSTNN", "structure_tensor_prior"]
@@ -132,9 +132,7 @@ class PSTNN(BaseDetector):
 
     def _solve(self, image):
         p, st = self.patch_size, self.step
-        img = as_grey_image(image, min_size=p)
-        lo, hi = img.min(), img.max()
-        img = 255.0 * (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+        img = minmax_scale(as_grey_image(image, min_size=p), 255.0)
         Dm, _, _ = patch_image(img, p, st)
         Wm, _, _ = patch_image(structure_tensor_prior(img), p, st)
         n3 = Dm.shape[1]

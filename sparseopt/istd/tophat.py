@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._base import BaseDetector, as_grey_image
+from ._base import BaseDetector, as_grey_image, minmax_scale
 
 __all__ = ["TopHat", "default_element_size"]
 
@@ -59,9 +59,7 @@ class TopHat(BaseDetector):
         return int(self.size)
 
     def _prepare(self, image):
-        img = as_grey_image(image, min_size=1)
-        lo, hi = img.min(), img.max()
-        return (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+        return minmax_scale(as_grey_image(image, min_size=1))
 
     def decompose(self, image):
         """``(B, T, N)``: the opening, the top-hat and zero noise (image scaled to [0, 1])."""
