@@ -10,7 +10,7 @@ import pytest
 
 from sparseopt.decomposition import ZERO, alm_operators
 from sparseopt.prox import svt
-from sparseopt.stages import RPCAState, rpca_stage
+from sparseopt.stages import RPCAOperators, RPCAState, rpca_stage
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
@@ -48,7 +48,7 @@ def _stage_alm(D, lam, mu, n_iter, rho=1.5):
     for _ in range(n_iter):
         a_next = min(rho * state.alpha, alpha_max)
         ops = alm_operators(state.alpha, a_next, lam, mu, D, svt)
-        state = rpca_stage(state, *ops, alpha_next=a_next)
+        state = rpca_stage(state, ops, alpha_next=a_next)
     N = np.zeros_like(D) if state.N is ZERO else state.N
     return state.B, state.T, N
 
@@ -72,10 +72,12 @@ def test_stage_is_plain_arithmetic_exact_fractions():
     state = RPCAState(None, Fraction(1, 3), Fraction(1, 7), Fraction(5, 2), None)
     out = rpca_stage(
         state,
-        op_B=lambda x: x / 2,
-        op_T=lambda x, T: (x + T) - Fraction(1, 10) * (x + T),  # L-RPCANet's form, linear H
-        op_N=lambda x, N: (x + N) / 3,
-        op_D=lambda B, T, N, D: B + T + N,  # the networks' reconstruction with M = identity
+        RPCAOperators(
+            background=lambda x: x / 2,
+            target=lambda x, T: (x + T) - Fraction(1, 10) * (x + T),  # L-RPCANet's form
+            noise=lambda x, N: (x + N) / 3,
+            data=lambda B, T, N, D: B + T + N,  # the networks' reconstruction, M = identity
+        ),
     )
     B = (Fraction(5, 2) - Fraction(1, 3) - Fraction(1, 7)) / 2
     xT = Fraction(5, 2) - B - Fraction(1, 7) + Fraction(1, 3)
@@ -106,7 +108,8 @@ def test_stage_order_and_inputs():
         seen["D"] = (B, T, N, D)
         return 10.0
 
-    out = rpca_stage(RPCAState(None, 0.5, 0.25, 8.0, 2.0), op_B, op_T, op_N, op_D, alpha_next=3.0)
+    ops = RPCAOperators(op_B, op_T, op_N, op_D)
+    out = rpca_stage(RPCAState(None, 0.5, 0.25, 8.0, 2.0), ops, alpha_next=3.0)
     assert seen["B"] == 8.0 - 0.5 - 0.25
     assert seen["T"] == (8.0 - 1.0 - 0.25, 0.5)
     assert seen["N"] == (8.0 - 1.0 - 2.0, 0.25)

@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_threads, check_n_threads
 from ..prox import soft_threshold
-from ..stages.rpca import RPCAState, rpca_stage
+from ..stages.rpca import RPCAOperators, RPCAState, rpca_stage
 from . import _kernels as _k
 from ._svt import SVD_METHODS, SVTOperator
 from ._zero import ZERO
@@ -29,7 +29,9 @@ from ._zero import ZERO
 __all__ = [
     "ZERO",
     "RPCAResult",
+    "alm_multiplier_step",
     "alm_operators",
+    "alm_residual",
     "leading_singular_values",
     "robust_pca",
 ]
@@ -87,23 +89,30 @@ def leading_singular_values(A, k: int = 1, *, rtol: float = 1e-4, max_iter: int 
     return s[:k]
 
 
-class _MultiplierStep:
-    """Classical op_D: D̃ ← D + (D̃ − B − T − N)/ρ, also recording ‖D − B − T − N‖_F."""
+def alm_multiplier_step(D: np.ndarray, inv_rho: float):
+    """Classical op_D: D̃ ← D + (D̃ − B − T − N)/ρ, one fused pass."""
 
-    def __init__(self, D: np.ndarray, inv_rho: float):
-        self.D = D
-        self.inv_rho = inv_rho
-        self.residual = math.nan
-
-    def __call__(self, B, T, N, Dw):
-        out = np.empty_like(self.D)
-        flat = (self.D.reshape(-1), Dw.reshape(-1), B.reshape(-1), T.reshape(-1))
+    def op_D(B, T, N, Dw):
+        out = np.empty_like(D)
+        flat = (D.reshape(-1), Dw.reshape(-1), B.reshape(-1), T.reshape(-1))
         if N is ZERO:
-            s = _k.multiplier_step_no_noise_kernel(*flat, self.inv_rho, out.reshape(-1))
+            _k.multiplier_step_no_noise_kernel(*flat, inv_rho, out.reshape(-1))
         else:
-            s = _k.multiplier_step_kernel(*flat, N.reshape(-1), self.inv_rho, out.reshape(-1))
-        self.residual = math.sqrt(s)
+            _k.multiplier_step_kernel(*flat, N.reshape(-1), inv_rho, out.reshape(-1))
         return out
+
+    return op_D
+
+
+def alm_residual(D: np.ndarray, before, after, rho: float) -> float:
+    r""":math:`\|D - B - T - N\|_F` of the state ``after`` one ALM stage, from the working data.
+
+    The multiplier step makes :math:`\tilde D_+ = D + (\tilde D - B - T - N)/\rho`, so the
+    constraint violation is :math:`\rho(\tilde D_+ - D) - (\tilde D - D)`: one fused pass over
+    three arrays (``before.D``, ``after.D`` and ``D``), accumulated in float64.
+    """
+    flat = (D.reshape(-1), before.D.reshape(-1), after.D.reshape(-1))
+    return math.sqrt(_k.alm_residual_sq_kernel(*flat, float(rho)))
 
 
 def alm_operators(alpha: float, alpha_next: float, lam: float, mu: float, D: np.ndarray, svt):
@@ -122,11 +131,11 @@ def alm_operators(alpha: float, alpha_next: float, lam: float, mu: float, D: np.
 
     Returns
     -------
-    op_B, op_T, op_N, op_D
-        ``op_B(x) = SVT(x, 1/α)``, ``op_T(x, T) = soft(x, λ/α)``,
-        ``op_N(x, N) = α/(α + 2μ)·x`` (:data:`ZERO` when μ = ∞), and
-        ``op_D(B, T, N, D̃) = D + (D̃ − B − T − N)/ρ``; ``op_D.residual`` then holds
-        :math:`\|D - B - T - N\|_F`.
+    RPCAOperators
+        ``background(x) = SVT(x, 1/α)``, ``target(x, T) = soft(x, λ/α)``,
+        ``noise(x, N) = α/(α + 2μ)·x`` (:data:`ZERO` when μ = ∞), and
+        ``data(B, T, N, D̃) = D + (D̃ − B − T − N)/ρ``. The solver measures the constraint
+        violation with :func:`alm_residual`.
     """
     t_B = 1.0 / alpha
     t_T = lam / alpha
@@ -148,7 +157,7 @@ def alm_operators(alpha: float, alpha_next: float, lam: float, mu: float, D: np.
         def op_N(x, N_prev):
             return x * x.dtype.type(c)
 
-    return op_B, op_T, op_N, _MultiplierStep(D, alpha / alpha_next)
+    return RPCAOperators(op_B, op_T, op_N, alm_multiplier_step(D, alpha / alpha_next))
 
 
 def _check_matrix(D) -> np.ndarray:
@@ -365,8 +374,8 @@ def robust_pca(
             # multiplier step needs it now, D~ = D + Y/alpha_next.)
             ops = alm_operators(alpha, alpha_next, lam, mu, Dw0, svt)
             prev = state
-            state = rpca_stage(state, *ops, alpha_next=alpha_next)
-            rel = ops[3].residual / norm_fro
+            state = rpca_stage(state, ops, alpha_next=alpha_next)
+            rel = alm_residual(Dw0, prev, state, alpha_next / alpha) / norm_fro
             history["residual"].append(rel)
             if dual_tol is not None:
                 dN = state.N - prev.N

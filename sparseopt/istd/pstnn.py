@@ -33,7 +33,10 @@ import math
 import numpy as np
 from scipy import ndimage as ndi
 
+from ..decomposition._rpca import alm_multiplier_step, alm_residual
+from ..decomposition._zero import ZERO
 from ..prox._reference import soft_threshold as _soft
+from ..stages.rpca import RPCAOperators, RPCAState, rpca_stage
 from ._base import BaseDetector, as_grey_image, minmax_scale
 from .patches import fold_patches, patch_image
 
@@ -75,6 +78,29 @@ def _prox_pstnn(Y, n_keep: int, tau: float) -> np.ndarray:
     s_new[:, n_keep:] = np.maximum(s[:, n_keep:] - tau, 0.0)
     X = (U * s_new[:, None, :]) @ Vh
     return np.fft.irfft(np.moveaxis(X, 0, 2), n=n3, axis=2)
+
+
+def _pstnn_operators(X, mu, mu_next, lam, n_keep, prior, *, first):
+    """PSTNN's operators for the slots of :func:`sparseopt.stages.rpca_stage`.
+
+    The target weights :math:`\\mathcal W = N/((|\\mathcal T| + 0.01)\\,\\mathcal W_p)` are
+    computed from the previous target (all ones in the first iteration, as in the authors' code).
+    """
+
+    def op_B(x):
+        return _prox_pstnn(x, n_keep, 1.0 / mu)
+
+    def op_T(x, T_prev):
+        if first:
+            return _soft(x, lam / mu)
+        with np.errstate(divide="ignore"):
+            weight = n_keep / (np.abs(T_prev) + 0.01) / prior
+        return _soft(x, weight * (lam / mu))
+
+    def op_N(x, N_prev):
+        return ZERO
+
+    return RPCAOperators(op_B, op_T, op_N, alm_multiplier_step(X, mu / mu_next))
 
 
 def _rank_n(X, ratio: float = 0.1) -> int:
@@ -141,26 +167,24 @@ class PSTNN(BaseDetector):
         lam = self.lambda_l / math.sqrt(p * n3)
         n_keep = _rank_n(X)
         norm_x = float(np.linalg.norm(X))
-        L = np.zeros_like(X)
-        S = np.zeros_like(X)
-        Y = np.zeros_like(X)
-        weight = np.ones_like(X)
-        mu = float(self.mu0)
+        # The inexact ALM on the shared RPCA stage: working data X − Y/μ (Y = 0 at the start),
+        # background = partial-sum tensor SVT, target = weighted soft threshold, no noise, and
+        # the classical multiplier step.
+        state = RPCAState(None, np.zeros_like(X), ZERO, X.copy(), float(self.mu0))
         self.n_iter_ = 0
         for it in range(1, int(self.max_iter) + 1):
             self.n_iter_ = it
-            pre = int(np.count_nonzero(S > 0))
-            L = _prox_pstnn(X - S - Y / mu, n_keep, 1.0 / mu)
-            S = _soft(X - L - Y / mu, weight * (lam / mu))
-            with np.errstate(divide="ignore"):
-                weight = n_keep / (np.abs(S) + 0.01) / Wp
-            dY = L + S - X
-            err = float(np.linalg.norm(dY)) / norm_x if norm_x > 0 else 0.0
-            cur = int(np.count_nonzero(S > 0))
+            mu = state.alpha
+            mu_next = min(self.rho * mu, 1e10)
+            ops = _pstnn_operators(X, mu, mu_next, lam, n_keep, Wp, first=it == 1)
+            prev = state
+            state = rpca_stage(state, ops, alpha_next=mu_next)
+            err = alm_residual(X, prev, state, mu_next / mu) / norm_x if norm_x > 0 else 0.0
+            pre = int(np.count_nonzero(prev.T > 0))
+            cur = int(np.count_nonzero(state.T > 0))
             if err < self.tol or (pre > 0 and cur > 0 and pre == cur):
                 break
-            Y = Y + mu * dY
-            mu = min(self.rho * mu, 1e10)
+        L, S = state.B, state.T
         shape = img.shape
         fold = [fold_patches(A.reshape(p * p, n3), shape, p, st, "mean") for A in (L, S)]
         return fold[0] / 255.0, fold[1] / 255.0

@@ -1,6 +1,6 @@
 r"""One stage of robust PCA with noise, written once for the classical solver and the deep networks.
 
-Model (METHODS §4, the talk's "From RPCANet to L-RPCANet"):
+Model (robust PCA with a dense noise term, as in the unfolded networks RPCANet and L-RPCANet):
 
 .. math::
 
@@ -29,7 +29,7 @@ followed by :math:`\alpha \leftarrow \rho\alpha` is exactly this; :math:`\rho = 
 :math:`\alpha` has reached its cap). The classical operators are built by
 :func:`sparseopt.decomposition.alm_operators`.
 
-The deep unfolded networks (METHODS §5) put learned modules in the same four slots: L-RPCANet uses
+The deep unfolded networks (:mod:`sparseopt_deep.rpcanet`) put learned modules in the same four slots: L-RPCANet uses
 :math:`\mathrm{op}_B(x) = x + F(x)`, :math:`\mathrm{op}_T(x, T) = (x + T) - \varepsilon H(x + T)`,
 :math:`\mathrm{op}_N(x, N) = (x + N) - \sigma G(x + N)` and :math:`\mathrm{op}_D = M(B + T + N)`.
 The stage is therefore written with plain arithmetic (``+ - * /``) only, so it runs unchanged on
@@ -43,7 +43,29 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["RPCAState", "rpca_stage"]
+__all__ = ["RPCAOperators", "RPCAState", "rpca_stage"]
+
+
+class RPCAOperators(NamedTuple):
+    """The four operator slots of :func:`rpca_stage`.
+
+    Attributes
+    ----------
+    background : callable ``background(x) -> B``
+        Applied to :math:`x = \\tilde D - T - N` (classical: singular value thresholding).
+    target : callable ``target(x, T_prev) -> T``
+        Applied to :math:`x = \\tilde D - B - N`, with the previous :math:`T` (classical: soft
+        thresholding, which ignores ``T_prev``; L-RPCANet adds it to ``x``).
+    noise : callable ``noise(x, N_prev) -> N``
+        Applied to :math:`x = \\tilde D - B - T`, with the previous :math:`N`.
+    data : callable ``data(B, T, N, D) -> D``
+        Working-data update (the ALM multiplier step, or a learned reconstruction).
+    """
+
+    background: Any
+    target: Any
+    noise: Any
+    data: Any
 
 
 class RPCAState(NamedTuple):
@@ -73,7 +95,7 @@ class RPCAState(NamedTuple):
     alpha: Any = None
 
 
-def rpca_stage(state: RPCAState, op_B, op_T, op_N, op_D, alpha_next=None) -> RPCAState:
+def rpca_stage(state: RPCAState, ops: RPCAOperators, alpha_next=None) -> RPCAState:
     r"""One stage: update B, then T, then N, then the working data.
 
     Parameters
@@ -81,15 +103,8 @@ def rpca_stage(state: RPCAState, op_B, op_T, op_N, op_D, alpha_next=None) -> RPC
     state : RPCAState
         ``(B, T, N, D, alpha)`` before the stage; ``B`` of the input state is not read (it is
         recomputed first), so it may be ``None`` in the very first state.
-    op_B : callable ``op_B(x) -> B``
-        Background operator applied to :math:`x = \tilde D - T - N`.
-    op_T : callable ``op_T(x, T_prev) -> T``
-        Target operator applied to :math:`x = \tilde D - B - N`; it also receives the previous
-        :math:`T` (ignored by the soft threshold, added to ``x`` by L-RPCANet).
-    op_N : callable ``op_N(x, N_prev) -> N``
-        Noise operator applied to :math:`x = \tilde D - B - T`, with the previous :math:`N`.
-    op_D : callable ``op_D(B, T, N, D) -> D``
-        Working-data update (the ALM multiplier step, or a learned reconstruction).
+    ops : RPCAOperators
+        The background, target, noise and working-data operators (see :class:`RPCAOperators`).
     alpha_next : float, optional
         Penalty stored in the returned state (the classical solver passes :math:`\rho\alpha`);
         defaults to the incoming ``state.alpha``.
@@ -100,9 +115,9 @@ def rpca_stage(state: RPCAState, op_B, op_T, op_N, op_D, alpha_next=None) -> RPC
         The state after the stage.
     """
     D = state.D
-    B = op_B(D - state.T - state.N)
+    B = ops.background(D - state.T - state.N)
     R = D - B  # shared by the T and N inputs: (D - B) - N is how Python evaluates D - B - N
-    T = op_T(R - state.N, state.T)
-    N = op_N(R - T, state.N)
-    D = op_D(B, T, N, D)
+    T = ops.target(R - state.N, state.T)
+    N = ops.noise(R - T, state.N)
+    D = ops.data(B, T, N, D)
     return RPCAState(B, T, N, D, state.alpha if alpha_next is None else alpha_next)
