@@ -39,6 +39,23 @@ _OFFICIAL_MODULES = {
 }
 
 
+def atomic_write(path, write) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``:
+    readers see the old file or the complete new one, never a partial one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp (and some writers) make 0600 files
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def sha256_file(path) -> str:
     """Hex sha256 of a file's bytes."""
     h = hashlib.sha256()
@@ -222,14 +239,7 @@ def save_weights(model: nn.Module, path, *, metadata: dict | None = None) -> str
     for k, v in (metadata or {}).items():
         meta[k] = v if isinstance(v, str) else json.dumps(v)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
     return sha256_file(path)
 
 

@@ -194,13 +194,19 @@ class _UnfoldedRPCA(nn.Module):
                 f"got shape {tuple(image.shape)}."
             )
         zero = torch.zeros_like(image)
-        state = RPCAState(None, zero, zero, image)
-        for stage in self.stages:
-            # N restarts from zero in every stage: the noise a stage estimates only enters its
-            # own reconstruction (the published models are trained so; carrying N is another
-            # model).
-            state = rpca_stage(state._replace(N=zero), stage.operators())
+        state = self.unroll(RPCAState(None, zero, zero, image))
         return RPCANetOutput(state.T, state.D)
+
+    def unroll(self, state: RPCAState) -> RPCAState:
+        """The stage loop on any initial state: ``rpca_stage`` with each stage's operators.
+
+        ``N`` restarts from zero in every stage: the noise a stage estimates only enters its
+        own reconstruction (the published models are trained so; carrying ``N`` from stage to
+        stage is another model).
+        """
+        for stage in self.stages:
+            state = rpca_stage(state._replace(N=state.N * 0), stage.operators())
+        return state
 
     @torch.no_grad()
     def predict_proba(self, image: torch.Tensor) -> torch.Tensor:

@@ -31,7 +31,6 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoints import save_weights
+from .checkpoints import atomic_write, save_weights
 from .rpcanet import build_model, count_parameters
 
 __all__ = ["RECIPES", "TrainConfig", "soft_iou_loss", "train"]
@@ -208,21 +207,11 @@ def _validate(model, images, masks, idx, device) -> dict:
 
 # ---------------------------------------------------------------------------------- checkpoints
 def _atomic_torch_save(obj, path: Path):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 
 def _atomic_json(obj, path: Path):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=1)))
 
 
 def _dist_info():

@@ -112,11 +112,11 @@ def test_constant_image_has_no_target():
 
 
 def test_deep_is_validated_at_use_time():
-    det = RPCADetector(deep=True)  # stored untouched
-    assert det.deep is True
-    with pytest.raises(NotImplementedError, match="not available yet"):
+    det = RPCADetector(deep=True, model="unet")  # stored untouched
+    assert det.deep is True and det.model == "unet"
+    with pytest.raises(ValueError, match="model must be"):
         det.decompose(np.zeros((60, 60)))
-    with pytest.raises(NotImplementedError, match="L-RPCANet"):
+    with pytest.raises(ValueError, match="model must be"):
         det.score_map(np.zeros((60, 60)))
 
 

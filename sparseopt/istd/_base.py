@@ -129,8 +129,12 @@ class BaseDetector:
     def score_map(self, image) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _threshold_rule(self):
+        """The rule ``threshold`` stands for (a detector may resolve an "auto" value)."""
+        return self.threshold
+
     def _check_threshold_params(self):
-        rule = self.threshold
+        rule = self._threshold_rule()
         if not (
             (isinstance(rule, numbers.Real) and not isinstance(rule, bool))
             or rule in THRESHOLD_RULES
@@ -147,7 +151,7 @@ class BaseDetector:
         """The score map and its binarisation by ``threshold`` (one solve for both)."""
         self._check_threshold_params()
         score = self.score_map(image)
-        return score, binarize(score, self.threshold, k=self.k, ratio=self.ratio)
+        return score, binarize(score, self._threshold_rule(), k=self.k, ratio=self.ratio)
 
     def detect(self, image) -> np.ndarray:
         """Boolean detection mask: the score map binarised by ``threshold`` (see

@@ -29,6 +29,18 @@ from .patches import fold_patches, patch_image
 __all__ = ["IPI", "RPCADetector"]
 
 
+def _check_deep(model):
+    if model not in ("lrpcanet", "rpcanet"):
+        raise ValueError(f"model must be 'lrpcanet' or 'rpcanet', got {model!r}.")
+    try:
+        import sparseopt_deep  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "RPCADetector(deep=True) needs PyTorch: install the CPU build with "
+            "`pip install torch==2.13.0` (or `pip install 'sparseopt[deep]'`)."
+        ) from None
+
+
 class RPCADetector(BaseDetector):
     r"""Small target detector: robust PCA (with optional noise term) of the patch image.
 
@@ -48,9 +60,10 @@ class RPCADetector(BaseDetector):
         Weight of the noise term :math:`\mu\|N\|_F^2`; ``np.inf`` is plain robust PCA (IPI).
         A finite μ lets dense noise go to N instead of T (entries of N stay below
         :math:`\lambda/(2\mu)`); on NUDT-SIRST it did not help (METHODS §4), so it is off.
-    threshold : {"adaptive", "relmax", "both"} or float, default "adaptive"
+    threshold : {"auto", "adaptive", "relmax", "both"} or float, default "auto"
         Rule of :meth:`detect` (see :mod:`sparseopt.istd.thresholds`): mean + ``k``·std of the
-        score map, ``ratio``·max, both, or an absolute value.
+        score map, ``ratio``·max, both, or an absolute value. ``"auto"``: ``"adaptive"`` for
+        the iterative solver, 0.5 for ``deep=True`` (the networks output a probability).
     k : float, default 20.0
         Standard deviations of the adaptive rule: the value with the best IoU of the decision
         on the NUDT-SIRST *training* split (``benchmarks/istd_select_threshold.py``; the
@@ -65,8 +78,18 @@ class RPCADetector(BaseDetector):
         after): lets images slightly smaller than the window be processed. The (padded) image
         must be at least ``patch_size`` on each side.
     deep : bool, default False
-        Use the deep unfolded network (L-RPCANet) instead of the iterative solver — not
-        available yet: ``True`` raises ``NotImplementedError`` when the detector is used.
+        Use a deep unfolded network (L-RPCANet or RPCANet, :mod:`sparseopt_deep`) instead of
+        the iterative solver: the same robust-PCA stage with learned operators, trained on
+        NUDT-SIRST by this project (needs torch). The score map is then the target
+        probability in [0, 1]; the patch, solver and ``fold`` parameters are not used.
+    model : {"lrpcanet", "rpcanet"}, default "lrpcanet"
+        The network of ``deep=True``.
+    weights : str or path-like, optional
+        Weights for ``deep=True``: a file written by ``sparseopt train`` (``.safetensors``) or
+        an authors' released checkpoint (``.pth``). Default: the L-RPCANet weights shipped with
+        the package (their sha256 is checked at load); no RPCANet weights are shipped.
+    device : str, optional
+        Torch device of ``deep=True`` (default: ``"cuda"`` when available, else ``"cpu"``).
     svd : {"auto", "exact", "gram", "randomized", "partial"}, default "gram"
         SVD method of the solver. "gram" (the exact eigen-decomposition of the small
         n × n Gram matrix) gives the same results as "exact" at a fraction of the cost
@@ -112,12 +135,15 @@ class RPCADetector(BaseDetector):
         step: int = 10,
         lam: float | None = None,
         mu: float = np.inf,
-        threshold="adaptive",
+        threshold="auto",
         k: float = 20.0,
         ratio: float = 0.5,
         fold: str = "median",
         pad: int = 0,
         deep: bool = False,
+        model: str = "lrpcanet",
+        weights=None,
+        device=None,
         svd: str = "gram",
         dtype: str = "float32",
         tol: float = 3e-3,
@@ -136,6 +162,9 @@ class RPCADetector(BaseDetector):
         self.fold = fold
         self.pad = pad
         self.deep = deep
+        self.model = model
+        self.weights = weights
+        self.device = device
         self.svd = svd
         self.dtype = dtype
         self.tol = tol
@@ -147,10 +176,7 @@ class RPCADetector(BaseDetector):
     # -- validation ---------------------------------------------------------------------------
     def _validate(self):
         if self.deep:
-            raise NotImplementedError(
-                "RPCADetector(deep=True): the deep unfolded network (L-RPCANet) is not "
-                "available yet; use deep=False for the iterative robust-PCA solver."
-            )
+            _check_deep(self.model)
         for name in ("patch_size", "step"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
@@ -210,18 +236,39 @@ class RPCADetector(BaseDetector):
             out = out[p:-p, p:-p]
         return out
 
+    def _threshold_rule(self):
+        if self.threshold == "auto":
+            return 0.5 if self.deep else "adaptive"
+        return self.threshold
+
+    def _deep_input(self, image):
+        from sparseopt_deep.detector import network_input
+
+        self._validate()
+        return network_input(as_grey_image(image), dtype=np.asarray(image).dtype)
+
     def decompose(self, image):
         """Background, target and noise images ``(B, T, N)``.
 
         Each is the folded patch component, in the units of the min-max scaled image
-        (0 = darkest, 1 = brightest pixel), so ``B + T + N`` ≈ the scaled image.
+        (0 = darkest, 1 = brightest pixel), so ``B + T + N`` ≈ the scaled image. With
+        ``deep=True``: the network's last-stage background, target probability and noise.
         """
+        if self.deep:
+            from sparseopt_deep.detector import deep_decompose
+
+            return deep_decompose(self._deep_input(image), self.model, self.weights, self.device)
         img = self._prepare(image)
         res = self._solve(img)
         return tuple(self._fold(P, img.shape) for P in (res.B, res.T, res.N))
 
     def score_map(self, image) -> np.ndarray:
-        """Target score map: the positive part of the folded target component T."""
+        """Target score map: the positive part of the folded target component T (with
+        ``deep=True``: the network's target probability)."""
+        if self.deep:
+            from sparseopt_deep.detector import deep_score_map
+
+            return deep_score_map(self._deep_input(image), self.model, self.weights, self.device)
         img = self._prepare(image)
         res = self._solve(img)
         return np.maximum(self._fold(res.T, img.shape), 0.0)
