@@ -13,14 +13,25 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
         "(or `pip install 'sparseopt[deep]'`)."
     ) from exc
 
+from .checkpoints import load_official_checkpoint, load_weights, save_weights
 from .linalg import StiefelProjection, stiefel_projection
+from .rpcanet import LRPCANet, RPCANet, RPCANetOutput
 from .spcanet import SPCANet, SPCANetResult, sspca_objective, train_spcanet
+from .training import TrainConfig, train
 
 __all__ = [
+    "LRPCANet",
+    "RPCANet",
+    "RPCANetOutput",
     "SPCANet",
     "SPCANetResult",
     "StiefelProjection",
+    "TrainConfig",
+    "load_official_checkpoint",
+    "load_weights",
+    "save_weights",
     "sspca_objective",
     "stiefel_projection",
+    "train",
     "train_spcanet",
 ]

@@ -384,6 +384,10 @@ def train(
             loss.backward()
             opt.step()
             step += 1
+            if world > 1:  # log the loss of the whole global batch, as one process would
+                loss = loss.detach().clone()
+                torch.distributed.all_reduce(loss)
+                loss /= world
             losses.append(loss.item())
             if bar is not None:
                 bar.update(1)
