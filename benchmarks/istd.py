@@ -52,10 +52,8 @@ from sparseopt.istd import (  # noqa: E402
     RPCADetector,
     as_grey_image,
     binarize,
-    fold_patches,
     image_counts,
     load_istd_dataset,
-    patch_image,
     summarize,
 )
 from sparseopt.istd.mpcm import MPCM  # noqa: E402
@@ -88,14 +86,51 @@ def make_methods():
 REFERENCE_TOLS = (3e-3, 1e-3, 1e-7)
 
 
-def reference_ipi(image, tols=REFERENCE_TOLS, max_iter=500):
-    """Plain IPI: NumPy float64, full SVD per iteration, Lin's inexact ALM; one run, two stops.
+def _ref_positions(length, p, step):
+    """Window starts along one axis: every ``step``, plus a last window flush with the border."""
+    pos = list(range(0, length - p + 1, step))
+    if pos[-1] != length - p:
+        pos.append(length - p)
+    return pos
 
-    Returns ``{tol: (score_map, seconds, n_iter)}`` (the time includes patching and folding).
+
+def _ref_patch_image(img, p=50, step=10):
+    """Patch matrix written here (not the library's): one flattened window per column."""
+    rows, cols = _ref_positions(img.shape[0], p, step), _ref_positions(img.shape[1], p, step)
+    D = np.stack([img[r : r + p, c : c + p].ravel() for r in rows for c in cols], axis=1)
+    return D, rows, cols
+
+
+def _ref_fold_median(P, shape, rows, cols, p=50):
+    """Per-pixel median over the windows covering it (NaN-padded stack; written here)."""
+    H, W = shape
+    depth = np.zeros((H, W), dtype=int)
+    n_max = (p // max(1, rows[1] - rows[0] if len(rows) > 1 else p) + 2) * (
+        p // max(1, cols[1] - cols[0] if len(cols) > 1 else p) + 2
+    )
+    stack = np.full((n_max, H, W), np.nan)
+    ii, jj = np.mgrid[0:p, 0:p]
+    k = 0
+    for r in rows:
+        for c in cols:
+            d = depth[r : r + p, c : c + p]
+            stack[d, ii + r, jj + c] = P[:, k].reshape(p, p)
+            depth[r : r + p, c : c + p] += 1
+            k += 1
+    return np.nanmedian(stack[: depth.max()], axis=0)
+
+
+def reference_ipi(image, tols=REFERENCE_TOLS, max_iter=500):
+    """Plain IPI written here, independent of the library: NumPy float64, its own patch image
+    and median fold, full SVD per iteration, Lin's inexact ALM; one run, several stops.
+
+    Only the image reading (``as_grey_image``: grey conversion of the input) is shared with
+    the library. Returns ``{tol: (score_map, seconds, n_iter)}`` (the time includes patching
+    and folding).
     """
     t0 = time.perf_counter()
     img = as_grey_image(image, min_size=50)
-    D, _, _ = patch_image(img, 50, 10)
+    D, rows, cols = _ref_patch_image(img)
     D = (D - D.min()) / (D.max() - D.min()) if D.max() > D.min() else np.zeros_like(D)
     lam = 1.0 / math.sqrt(max(img.shape))
     norm_two = np.linalg.norm(D, 2)
@@ -124,7 +159,7 @@ def reference_ipi(image, tols=REFERENCE_TOLS, max_iter=500):
     for tol in tols:
         Ts, t_stop, n = snaps.get(tol, (T, time.perf_counter() - t0, max_iter))
         t1 = time.perf_counter()
-        score = np.maximum(fold_patches(Ts, img.shape, 50, 10, "median"), 0.0)
+        score = np.maximum(_ref_fold_median(Ts, img.shape, rows, cols), 0.0)
         out[tol] = (score, t_stop + time.perf_counter() - t1, n)
     return out
 
