@@ -8,8 +8,10 @@ ACC, NMI and training time, next to our classical ADMM with the same model (same
 It also measures what the unfolding buys: the SSPCA objective SPCA-Net reaches in one forward pass
 of K stages, and how long / how many iterations the classical ADMM needs to reach the same value.
 
-Results are cached per (data set, configuration) in ``benchmarks/results/spcanet_ablation_cache.json``
-so an interrupted run resumes (``--force`` recomputes). Writes ``benchmarks/results/spcanet_ablation.{md,json}``.
+Results are cached per (data set, configuration) in ``benchmarks/results/cache/spcanet_ablation.json``
+(git-ignored; ``benchmarks/_cache.py``): each record carries the hash of the code it ran (library +
+this script) and the commit, a record of other code is recomputed, and an interrupted run resumes
+(``--force`` recomputes everything). Writes ``benchmarks/results/spcanet_ablation.{md,json}``.
 
 Usage::
 
@@ -26,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cache import ResultCache
 
 from sparseopt.datasets import DataNotFoundError, get_data_dir, load_feature_selection_dataset
 from sparseopt.decomposition import default_n_components, sspca_problem, structured_sparse_pca
@@ -72,7 +77,7 @@ def time_to_objective(X, p, target: float, problem, lam: float) -> dict:
     }
 
 
-def run_dataset(name, data_dir, args, cache, cache_path):
+def run_dataset(name, data_dir, args, cache):
     import torch
 
     from sparseopt_deep import train_spcanet
@@ -85,8 +90,8 @@ def run_dataset(name, data_dir, args, cache, cache_path):
     rows = {}
     for label, cfg in tqdm(configs(args.stages).items(), desc=name, leave=False):
         key = f"{name}|p={p}|lam={args.lam}|epochs={args.epochs}|lr={args.lr}|repeats={args.repeats}|{label}"
-        if key in cache and not args.force:
-            rows[label] = cache[key]
+        if not args.force and (hit := cache.get(key)) is not None:
+            rows[label] = hit
             continue
         if cfg is None:
             res = structured_sparse_pca(X, p, lam=args.lam, problem=problem)
@@ -125,15 +130,16 @@ def run_dataset(name, data_dir, args, cache, cache_path):
         s = evaluate_ranking(
             X, y, np.argsort(-scores, kind="stable"), n_repeats=args.repeats, n_jobs=args.n_jobs
         )
-        rows[label] = {
-            **info,
-            "acc": s.summary("acc"),
-            "nmi": s.summary("nmi"),
-            "acc_best": s.best("acc")[0],
-            "nmi_best": s.best("nmi")[0],
-        }
-        cache[key] = rows[label]
-        cache_path.write_text(json.dumps(cache, indent=1), encoding="utf-8")
+        rows[label] = cache.put(
+            key,
+            {
+                **info,
+                "acc": s.summary("acc"),
+                "nmi": s.summary("nmi"),
+                "acc_best": s.best("acc")[0],
+                "nmi_best": s.best("nmi")[0],
+            },
+        )
     return p, rows
 
 
@@ -212,8 +218,7 @@ def main(argv=None) -> int:
         return 1
     data_dir = get_data_dir(args.data_dir)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    cache_path = args.out.parent / "spcanet_ablation_cache.json"
-    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    cache = ResultCache(args.out.parent / "cache" / "spcanet_ablation.json", __file__)
     results = {
         "command": " ".join(
             [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]
@@ -226,7 +231,7 @@ def main(argv=None) -> int:
     }
     for name in args.datasets.split(","):
         try:
-            p, rows = run_dataset(name, data_dir, args, cache, cache_path)
+            p, rows = run_dataset(name, data_dir, args, cache)
         except DataNotFoundError as exc:
             results["datasets"][name] = {"error": f"not available: {exc}"}
             continue
