@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Unsupervised feature-selection benchmark: the talk's ACC and NMI tables, with our code.
 
-Protocol (METHODS §6): every method ranks the features of the raw data set (labels
+Protocol (the talk's, see docs/feature_selection.md): every method ranks the features of the raw data set (labels
 unseen); for m = 10, 20, ..., 100 selected features, k-means (k = number of classes,
 k-means++, n_init = 10) runs with ``--repeats`` seeds on the m top-ranked columns; ACC
 (Hungarian) and NMI (arithmetic) are averaged over the seeds, and a method is summarised
@@ -358,7 +358,7 @@ def _time_cell(record: dict) -> str:
 
 def write_report(results: dict, datasets: dict, methods: list[str], args, out_dir: Path) -> str:
     lines = [
-        "# Unsupervised feature selection — ACC / NMI (METHODS §6 protocol)",
+        "# Unsupervised feature selection — ACC / NMI (k-means protocol of the talk)",
         "",
         f"Command: `{args.command}`  ",
         f"Finished {_dt.datetime.now().isoformat(timespec='seconds')} on {platform.node()} "

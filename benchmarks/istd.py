@@ -1,4 +1,4 @@
-"""Benchmark of the classical infrared small target detectors (METHODS §4, §6).
+"""Benchmark of the classical infrared small target detectors (NUDT-SIRST and the other official splits).
 
 Every method runs on every image of a split; per image we store its time and the additive
 metric counts in both conventions, in a cache file (``benchmarks/results/checkpoints/``,
