@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+# Import this checkout's packages (not an installed copy) and benchmarks/_cache.py.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cache import ResultCache
 
