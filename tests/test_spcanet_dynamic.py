@@ -67,3 +67,20 @@ def test_equal_stage_scalars_reproduce_the_static_network(problem):
     with torch.no_grad():  # and once one stage differs, they do not agree any more
         dyn.raw[2] -= 0.3
     assert (dyn(C, W0).W - static(C, W0).W).abs().max() > 1e-6
+
+
+def test_network_is_equivariant_to_feature_permutations(problem):
+    """Permuting the features permutes the rows of W (docs: the row module is shared by rows)."""
+    C, W0 = problem
+    net = _net(network=True)
+    with torch.no_grad():  # a non-trivial network: the untrained one is the plain iteration
+        for module in net.row_modules:
+            for prm in module.parameters():
+                prm.add_(0.3 * torch.randn_like(prm))
+        net.raw.add_(0.2 * torch.randn_like(net.raw))
+    perm = torch.from_numpy(np.random.default_rng(1).permutation(C.shape[0]))
+    out = net(C, W0)
+    out_p = net(C[perm][:, perm], W0[perm])
+    torch.testing.assert_close(out_p.W, out.W[perm], rtol=0, atol=1e-12)
+    plain = SPCANet(3, K, network=False, lam=0.05, mu=0.02).double()
+    assert (plain(C, W0).W - out.W).abs().max() > 1e-4  # the network really acts
