@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Unsupervised feature-selection benchmark: the talk's ACC and NMI tables, with our code.
 
-Protocol (METHODS §6): every method ranks the features of the raw data set (labels
+Protocol (the talk's, see docs/feature_selection.md): every method ranks the features of the raw data set (labels
 unseen); for m = 10, 20, ..., 100 selected features, k-means (k = number of classes,
 k-means++, n_init = 10) runs with ``--repeats`` seeds on the m top-ranked columns; ACC
 (Hungarian) and NMI (arithmetic) are averaged over the seeds, and a method is summarised
@@ -20,8 +20,10 @@ classes (``--components classes``, the choice of their papers and of the talk); 
 ``--components default`` to run them with their label-free defaults instead.
 
 Results are cached per (data set, method, settings) in
-``benchmarks/results/cache/feature_selection.json``: an interrupted run resumes, and adding a
-method reruns only that method (``--force`` recomputes). Outputs:
+``benchmarks/results/cache/feature_selection.json`` (git-ignored; ``benchmarks/_cache.py``):
+each record carries the hash of the code it ran (library + this script) and the commit, and a
+record of other code is recomputed. An interrupted run resumes, and adding a method reruns
+only that method (``--force`` recomputes everything). Outputs:
 ``benchmarks/results/feature_selection.{md,json}`` and ``feature_selection_acc_vs_m.png``.
 
 Example::
@@ -46,8 +48,11 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO))
+for _p in (REPO, REPO / "benchmarks"):  # run from a checkout without installing
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+
+from _cache import ResultCache  # noqa: E402
 
 from sparseopt.datasets import (  # noqa: E402
     DataNotFoundError,
@@ -228,37 +233,6 @@ def load_dataset(name: str, data_dir) -> dict:
             "sha256": digest}  # fmt: skip
 
 
-# --------------------------------------------------------------------------- cache
-class Cache:
-    """JSON cache of finished (data set, method, settings) records; atomic writes."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.data: dict = {}
-        if path.is_file():
-            try:
-                self.data = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                backup = path.with_suffix(".corrupt.json")
-                path.replace(backup)
-                print(f"warning: unreadable cache moved to {backup}", file=sys.stderr)
-
-    @staticmethod
-    def key(settings: dict) -> str:
-        blob = json.dumps(settings, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-    def get(self, key: str):
-        return self.data.get(key)
-
-    def put(self, key: str, record: dict) -> None:
-        self.data[key] = record
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
-
-
 # --------------------------------------------------------------------------- running
 def _params(est) -> dict:
     p = est.get_params()
@@ -280,7 +254,7 @@ def _fit_timed(est, X, fit_threads: int) -> float:
         return time.perf_counter() - t0
 
 
-def run_method(method: Method, ds: dict, args, cache: Cache, progress) -> dict:
+def run_method(method: Method, ds: dict, args, cache: ResultCache, progress) -> dict:
     """Evaluate one method on one data set (from the cache when possible)."""
     X, y = ds["X"], ds["y"]
     n_classes = int(np.unique(y).size)
@@ -301,7 +275,7 @@ def run_method(method: Method, ds: dict, args, cache: Cache, progress) -> dict:
         except NotAvailable as exc:
             return {"status": "not available", "reason": str(exc)}
         settings["params"] = _params(est)
-    key = Cache.key(settings)
+    key = ResultCache.key(settings)
     if not args.force and (hit := cache.get(key)) is not None:
         return {**hit, "cached": True}
 
@@ -353,8 +327,7 @@ def run_method(method: Method, ds: dict, args, cache: Cache, progress) -> dict:
         "n_iter": getattr(est, "n_iter_", None) if est is not None else None,
         "finished": _dt.datetime.now().isoformat(timespec="seconds"),
     }
-    cache.put(key, record)
-    return record
+    return cache.put(key, record)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -385,7 +358,7 @@ def _time_cell(record: dict) -> str:
 
 def write_report(results: dict, datasets: dict, methods: list[str], args, out_dir: Path) -> str:
     lines = [
-        "# Unsupervised feature selection — ACC / NMI (METHODS §6 protocol)",
+        "# Unsupervised feature selection — ACC / NMI (k-means protocol of the talk)",
         "",
         f"Command: `{args.command}`  ",
         f"Finished {_dt.datetime.now().isoformat(timespec='seconds')} on {platform.node()} "
@@ -632,7 +605,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    cache = Cache(args.cache or args.out_dir / "cache" / f"{NAME}.json")
+    cache = ResultCache(args.cache or args.out_dir / "cache" / f"{NAME}.json", __file__)
 
     datasets: dict[str, dict] = {}
     loaded: dict[str, dict] = {}

@@ -1,6 +1,6 @@
 """SPCA-Net ablations (the talk's tables): Network ✗/✓, Dynamic ✗/✓ and the number of stages K.
 
-For COIL20, Isolet and UMIST, under the feature-selection protocol of METHODS §6 (k-means on the
+For COIL20, Isolet and UMIST, under the feature-selection protocol of the talk (k-means on the
 m = 10…100 top-ranked features, 20 seeds, best mean ± std over m), it trains SPCA-Net
 (:func:`sparseopt_deep.train_spcanet`, unsupervised, on X itself) in each configuration and reports
 ACC, NMI and training time, next to our classical ADMM with the same model (same p, λ, μ).
@@ -8,8 +8,10 @@ ACC, NMI and training time, next to our classical ADMM with the same model (same
 It also measures what the unfolding buys: the SSPCA objective SPCA-Net reaches in one forward pass
 of K stages, and how long / how many iterations the classical ADMM needs to reach the same value.
 
-Results are cached per (data set, configuration) in ``benchmarks/results/spcanet_ablation_cache.json``
-so an interrupted run resumes (``--force`` recomputes). Writes ``benchmarks/results/spcanet_ablation.{md,json}``.
+Results are cached per (data set, configuration) in ``benchmarks/results/cache/spcanet_ablation.json``
+(git-ignored; ``benchmarks/_cache.py``): each record carries the hash of the code it ran (library +
+this script) and the commit, a record of other code is recomputed, and an interrupted run resumes
+(``--force`` recomputes everything). Writes ``benchmarks/results/spcanet_ablation.{md,json}``.
 
 Usage::
 
@@ -26,6 +28,11 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+# Import this checkout's packages (not an installed copy) and benchmarks/_cache.py.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cache import ResultCache
 
 from sparseopt.datasets import DataNotFoundError, get_data_dir, load_feature_selection_dataset
 from sparseopt.decomposition import default_n_components, sspca_problem, structured_sparse_pca
@@ -72,7 +79,7 @@ def time_to_objective(X, p, target: float, problem, lam: float) -> dict:
     }
 
 
-def run_dataset(name, data_dir, args, cache, cache_path):
+def run_dataset(name, data_dir, args, cache):
     import torch
 
     from sparseopt_deep import train_spcanet
@@ -85,8 +92,8 @@ def run_dataset(name, data_dir, args, cache, cache_path):
     rows = {}
     for label, cfg in tqdm(configs(args.stages).items(), desc=name, leave=False):
         key = f"{name}|p={p}|lam={args.lam}|epochs={args.epochs}|lr={args.lr}|repeats={args.repeats}|{label}"
-        if key in cache and not args.force:
-            rows[label] = cache[key]
+        if not args.force and (hit := cache.get(key)) is not None:
+            rows[label] = hit
             continue
         if cfg is None:
             res = structured_sparse_pca(X, p, lam=args.lam, problem=problem)
@@ -125,20 +132,21 @@ def run_dataset(name, data_dir, args, cache, cache_path):
         s = evaluate_ranking(
             X, y, np.argsort(-scores, kind="stable"), n_repeats=args.repeats, n_jobs=args.n_jobs
         )
-        rows[label] = {
-            **info,
-            "acc": s.summary("acc"),
-            "nmi": s.summary("nmi"),
-            "acc_best": s.best("acc")[0],
-            "nmi_best": s.best("nmi")[0],
-        }
-        cache[key] = rows[label]
-        cache_path.write_text(json.dumps(cache, indent=1), encoding="utf-8")
+        rows[label] = cache.put(
+            key,
+            {
+                **info,
+                "acc": s.summary("acc"),
+                "nmi": s.summary("nmi"),
+                "acc_best": s.best("acc")[0],
+                "nmi_best": s.best("nmi")[0],
+            },
+        )
     return p, rows
 
 
 def write_markdown(results, path: Path) -> str:
-    L = ["# SPCA-Net ablations (feature-selection protocol, METHODS §6)\n"]
+    L = ["# SPCA-Net ablations (feature-selection protocol: k-means, best mean over m)\n"]
     L.append(
         f"Command: `{results['command']}`. {results['repeats']} k-means seeds per m; ACC/NMI are "
         "best mean ± std over m ∈ {10, …, 100} (the m in brackets). Training: Adam, "
@@ -212,8 +220,7 @@ def main(argv=None) -> int:
         return 1
     data_dir = get_data_dir(args.data_dir)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    cache_path = args.out.parent / "spcanet_ablation_cache.json"
-    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    cache = ResultCache(args.out.parent / "cache" / "spcanet_ablation.json", __file__)
     results = {
         "command": " ".join(
             [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]
@@ -226,7 +233,7 @@ def main(argv=None) -> int:
     }
     for name in args.datasets.split(","):
         try:
-            p, rows = run_dataset(name, data_dir, args, cache, cache_path)
+            p, rows = run_dataset(name, data_dir, args, cache)
         except DataNotFoundError as exc:
             results["datasets"][name] = {"error": f"not available: {exc}"}
             continue

@@ -52,4 +52,5 @@ def test_reference_is_plain_and_stops_twice():
     out = bench.reference_ipi(img)
     assert set(out) == {3e-3, 1e-3, 1e-7}
     (s3, t3, n3), (s7, t7, n7) = out[3e-3], out[1e-7]
-    assert s3.shape == s7.shape == (60, 60) and n3 <= n7 and t3 <= t7 + 1e-3
+    # (no timing comparison: the two folds are timed separately and jitter on a shared machine)
+    assert s3.shape == s7.shape == (60, 60) and n3 <= n7 and t3 > 0 and t7 > 0
