@@ -476,7 +476,9 @@ def _power_of_two_scale(D) -> float:
 def _fits_float32(D, scale: float) -> bool:
     """Whether the solution (of the magnitude of D) is representable in float32."""
     big = float(np.max(np.abs(D)))
-    return big == 0.0 or (np.finfo(np.float32).tiny <= big <= np.finfo(np.float32).max / 4)
+    return big == 0.0 or (
+        float(np.finfo(np.float32).tiny) <= big <= float(np.finfo(np.float32).max) / 4
+    )
 
 
 def _rescaled_callback(callback, scale: float):

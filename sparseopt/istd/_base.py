@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import ndimage as ndi
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
 from .thresholds import THRESHOLD_RULES, binarize
 
@@ -185,6 +185,20 @@ class BaseDetector(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         return tags
+
+    def _validate_params(self):
+        super()._validate_params()
+        # bool is an Integral to Python: refuse True/False where a count is meant
+        # (patch_size=True would silently be 1).
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name, None)
+            if isinstance(value, (bool, np.bool_)) and any(
+                isinstance(c, Interval) and c.type is Integral for c in constraints
+            ):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an integer, "
+                    f"not a boolean. Got {value!r} instead."
+                )
 
     def fit(self, X=None, y=None):
         """Check the parameters and return ``self`` (a detector learns nothing from data)."""

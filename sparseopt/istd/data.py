@@ -100,14 +100,21 @@ def _to_grey(im: Image.Image) -> np.ndarray:
 def read_image(path) -> np.ndarray:
     """A 2-D grey image from a file (rules in the module docstring)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not an image file.")
     if not path.is_file():
         raise FileNotFoundError(f"image file {str(path)!r} does not exist.")
     try:
         with Image.open(path) as im:
             im.load()
-            return _to_grey(im)
+            a = _to_grey(im)
     except Image.UnidentifiedImageError:
         raise ValueError(f"{str(path)!r} is not an image file Pillow can read.") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
+        raise ValueError(f"{str(path)!r} is damaged or truncated: {exc}") from None
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError(f"{str(path)!r} holds no 2-D image (shape {a.shape}).")
+    return a
 
 
 def _full_scale(top: float, dtype) -> float:
