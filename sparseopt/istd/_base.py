@@ -101,7 +101,9 @@ def minmax_scale(img: np.ndarray, top: float = 1.0) -> np.ndarray:
     if not hi > lo:
         return np.zeros_like(img)
     out = a - lo
-    out *= top / (hi - lo)
+    out /= hi - lo  # a division, so the maximum is exactly 1 (a reciprocal may give 1 - ulp)
+    if top != 1.0:
+        out *= top
     return out
 
 
