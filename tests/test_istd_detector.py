@@ -5,6 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
 
 from sparseopt.istd import (
     IPI,
@@ -14,6 +24,9 @@ from sparseopt.istd import (
     load_istd_dataset,
     make_scene,
 )
+from sparseopt.istd.mpcm import MPCM
+from sparseopt.istd.pstnn import PSTNN
+from sparseopt.istd.tophat import TopHat
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
@@ -114,9 +127,9 @@ def test_constant_image_has_no_target():
 def test_deep_is_validated_at_use_time():
     det = RPCADetector(deep=True, model="unet")  # stored untouched
     assert det.deep is True and det.model == "unet"
-    with pytest.raises(ValueError, match="model must be"):
+    with pytest.raises(ValueError, match="'model' parameter"):
         det.decompose(np.zeros((60, 60)))
-    with pytest.raises(ValueError, match="model must be"):
+    with pytest.raises(ValueError, match="'model' parameter"):
         det.score_map(np.zeros((60, 60)))
 
 
@@ -184,3 +197,38 @@ def test_real_images_ipi_metrics(data_dir):
     r = evaluate(preds, masks, "rpcanet")
     print(f"\nIPI on 4 NUDT-SIRST test images: {r}")
     assert r["Pd"] >= 75 and r["mIoU"] > 20 and r["Fa"] < 1e-4
+
+
+# -- detectors are scikit-learn estimators -----------------------------------------------------
+_ALL_DETECTORS = [RPCADetector, IPI, PSTNN, MPCM, TopHat]
+
+
+@pytest.mark.parametrize("cls", _ALL_DETECTORS, ids=lambda c: c.__name__)
+def test_detectors_follow_scikit_learn_estimator_rules(cls):
+    name = cls.__name__
+    est = cls()
+    for check in (
+        check_parameters_default_constructible,
+        check_no_attributes_set_in_init,
+        check_get_params_invariance,
+        check_set_params,
+        check_estimator_cloneable,
+        check_estimator_repr,
+        check_do_not_raise_errors_in_init_or_set_params,
+    ):
+        check(name, est)
+    # clone keeps every parameter, and the clone detects the same
+    det = cls(k=4.0)
+    twin = clone(det)
+    assert twin is not det and twin.get_params() == det.get_params()
+    img = make_scene((64, 64), n_targets=2, seed=1).image
+    np.testing.assert_array_equal(twin.detect(img), det.detect(img))
+    # every constructor parameter has a constraint (one validation vocabulary)
+    assert set(det.get_params()) <= set(cls._parameter_constraints)
+
+
+@pytest.mark.parametrize("cls", _ALL_DETECTORS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("kw", [{"k": np.nan}, {"threshold": np.nan}, {"ratio": np.nan}])
+def test_nan_threshold_parameters_are_refused_not_silently_empty(cls, kw):
+    with pytest.raises(ValueError, match=f"'{next(iter(kw))}' parameter of {cls.__name__}"):
+        cls(**kw).detect(np.zeros((64, 64)))

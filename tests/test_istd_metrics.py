@@ -121,8 +121,9 @@ def test_metric_input_checks():
         image_counts(np.zeros((4, 4)), np.full((4, 4), 255), "basicirstd")
     with pytest.raises(ValueError, match="NaN"):
         image_counts(np.full((4, 4), np.nan), np.zeros((4, 4), bool))
-    with pytest.raises(ValueError, match="native"):
-        image_counts(np.zeros((4, 4)), np.zeros((5, 5), bool), "basicirstd")
+    for conv in ("basicirstd", "rpcanet"):  # never resized silently into agreement
+        with pytest.raises(ValueError, match="different shapes"):
+            image_counts(np.zeros((4, 4)), np.zeros((5, 5), bool), conv)
     with pytest.raises(ValueError, match="no images"):
         evaluate([], [])
     # A boolean prediction is scored as it is (the detector's own decision).

@@ -286,3 +286,17 @@ def test_zero_matrix_and_convergence_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         robust_pca(L + S, max_iter=500)
+
+
+@settings(max_examples=15, deadline=None)
+@given(k=st.integers(-1000, 1000), seed=st.integers(0, 2**16), mu=st.sampled_from([np.inf, 3.0]))
+def test_power_of_two_scaling_gives_the_scaled_solution_exactly(k, seed, mu):
+    # D -> 2^k D is exact in floating point, and the solver normalises D by a power of two:
+    # the iterates, hence the result, are the same bits times 2^k (with mu -> mu / 2^k).
+    rng = np.random.default_rng(seed)
+    D = rng.standard_normal((20, 12)) + (rng.random((20, 12)) < 0.1) * 5.0
+    a = robust_pca(D, mu=mu, tol=1e-6)
+    b = robust_pca(np.ldexp(D, k), mu=mu / 2.0**k, tol=1e-6)
+    assert a.n_iter == b.n_iter and b.converged
+    for x, y in ((a.B, b.B), (a.T, b.T), (a.N, b.N)):
+        np.testing.assert_array_equal(np.ldexp(x, k), y)

@@ -38,13 +38,22 @@ __all__ = [
 
 
 class RPCAResult(NamedTuple):
-    """Output of :func:`robust_pca` (unpacks as ``B, T, N, n_iter, history``)."""
+    """Output of :func:`robust_pca` (unpacks as ``B, T, N, n_iter, history``).
+
+    ``converged`` (also ``history["converged"]``) is ``False`` when the solver stopped at
+    ``max_iter`` without reaching its tolerance (a :class:`~sklearn.exceptions.ConvergenceWarning`
+    was issued and the last iterate returned).
+    """
 
     B: np.ndarray
     T: np.ndarray
     N: np.ndarray
     n_iter: int
     history: dict
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.history.get("converged", False))
 
 
 def leading_singular_values(A, k: int = 1, *, rtol: float = 1e-4, max_iter: int = 300):
@@ -293,7 +302,22 @@ def robust_pca(
     RPCAResult
         ``(B, T, N, n_iter, history)`` in the working dtype; ``history`` holds per-iteration
         lists ``residual`` (relative), ``alpha``, ``rank``, ``svd`` (the method used) and,
-        with ``dual_tol``, ``dual_residual``.
+        with ``dual_tol``, ``dual_residual``, and ``converged`` (also ``result.converged``):
+        ``False`` when ``max_iter`` was reached first (the last iterate is returned, with a
+        :class:`~sklearn.exceptions.ConvergenceWarning`).
+
+    Raises
+    ------
+    FloatingPointError
+        If the iteration produced NaN or infinite values (never returned silently).
+
+    Notes
+    -----
+    The problem is positively homogeneous, so it is solved on :math:`D / 2^e` with
+    :math:`\max|D/2^e| \in [1, 2)` (an exact rescaling; ``mu`` and a numeric ``alpha0`` are
+    rescaled with it) and the result is scaled back: any finite float64 scale, from
+    :math:`10^{-300}` to :math:`10^{300}`, gives the same relative solution. ``callback`` sees
+    the iterates in the caller's units.
 
     References
     ----------
@@ -325,10 +349,35 @@ def robust_pca(
         raise ValueError(f"rho must be >= 1, got {rho}.")
     mu = _positive(mu, "mu", allow_inf=True)
     alpha_max_ratio = _positive(alpha_max_ratio, "alpha_max_ratio")
+    if alpha0 is not None and not isinstance(alpha0, str):
+        alpha0 = _positive(alpha0, "alpha0")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}.")
+
+    # Scale: the problem is positively homogeneous (D -> cD gives B, T, N -> cB, cT, cN with
+    # mu -> mu/c and alpha -> alpha/c), so it is solved on D / 2**e with max|D / 2**e| in
+    # [1, 2): exact in binary floating point, and no norm under- or overflows (D * 1e-165 and
+    # D * 1e300 give the solution of D, scaled). The result is scaled back at the end.
+    scale = _power_of_two_scale(D)
+    if dtype == np.float32 and not _fits_float32(D, scale):
+        raise ValueError(
+            f"D's largest magnitude ({float(np.max(np.abs(D))):.3g}) is outside float32's range "
+            "(1.2e-38 to 3.4e38): the result cannot be returned in float32; use "
+            "dtype=np.float64."
+        )
+    if scale != 1.0:
+        mu = mu * scale  # mu ‖sN'‖² = s (mu s) ‖N'‖²
+        if alpha0 is not None and not isinstance(alpha0, str):
+            alpha0 = alpha0 * scale
+        if callback is not None:
+            callback = _rescaled_callback(callback, scale)
 
     # Work on the tall orientation so every array is C-contiguous with m >= n.
     transpose = D.shape[0] < D.shape[1]
-    Dw0 = np.ascontiguousarray(D.T if transpose else D, dtype=dtype)
+    Dw0 = D.T if transpose else D
+    if scale != 1.0:
+        Dw0 = np.ldexp(np.asarray(Dw0, dtype=np.float64), -int(math.log2(scale)))
+    Dw0 = np.ascontiguousarray(Dw0, dtype=dtype)
     m = Dw0.shape[0]
     lam = 1.0 / math.sqrt(m) if lam is None else _positive(lam, "lam")
 
@@ -336,7 +385,8 @@ def robust_pca(
         norm_fro = float(np.linalg.norm(Dw0))
         zeros = np.zeros_like(Dw0)
         if norm_fro == 0.0:
-            return RPCAResult(zeros, zeros.copy(), zeros.copy(), 0, _empty_history())
+            z = np.zeros(D.shape, dtype=dtype)
+            return RPCAResult(z, z.copy(), z.copy(), 0, {**_empty_history(), "converged": True})
         sv = leading_singular_values(Dw0, 2)
         norm_two = float(sv[0])
         if alpha0 is None:
@@ -356,7 +406,7 @@ def robust_pca(
 
         T0, N0 = zeros, (ZERO if math.isinf(mu) else zeros)
         if init is not None:
-            T0, N0 = _init_arrays(init, D.shape, transpose, dtype, mu)
+            T0, N0 = _init_arrays(init, D.shape, transpose, dtype, mu, scale)
         state = RPCAState(None, T0, N0, Dtilde, alpha)
 
         svt = SVTOperator(svd, random_state=random_state)
@@ -409,20 +459,72 @@ def robust_pca(
     B, T, N = state.B, state.T, state.N
     if N is ZERO:
         N = np.zeros_like(Dw0)
+    history["converged"] = converged
+    if scale != 1.0:
+        B, T, N = (np.ldexp(A, int(math.log2(scale))).astype(dtype, copy=False) for A in (B, T, N))
+        history["alpha"] = [a / scale for a in history["alpha"]]
+    for name, A in (("B", B), ("T", T), ("N", N)):
+        if not np.all(np.isfinite(A)):  # no NaN reaches the caller without an error
+            raise FloatingPointError(
+                f"robust_pca diverged: {name} has NaN or infinite values after {k} iterations "
+                f"(last relative residual {history['residual'][-1]:.2e})."
+            )
     if transpose:
         B, T, N = B.T, T.T, N.T
     return RPCAResult(B, T, N, k, history)
 
 
+def _power_of_two_scale(D) -> float:
+    """``2**e`` with ``max|D| / 2**e`` in [1, 2) (1.0 for a zero matrix)."""
+    big = float(np.max(np.abs(D)))
+    if big == 0.0:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(big)[1] - 1)
+
+
+def _fits_float32(D, scale: float) -> bool:
+    """Whether the solution (of the magnitude of D) is representable in float32."""
+    big = float(np.max(np.abs(D)))
+    return big == 0.0 or (
+        float(np.finfo(np.float32).tiny) <= big <= float(np.finfo(np.float32).max) / 4
+    )
+
+
+def _rescaled_callback(callback, scale: float):
+    """The user's callback, seeing the iterates in the units of the caller's D."""
+
+    def call(k, state, residual):
+        def up(x):
+            return x if x is ZERO or x is None else x * x.dtype.type(scale)
+
+        st = state._replace(
+            B=up(state.B),
+            T=up(state.T),
+            N=up(state.N),
+            D=up(state.D),
+            alpha=None if state.alpha is None else state.alpha / scale,
+        )
+        return callback(k, st, residual)
+
+    return call
+
+
 def _empty_history() -> dict:
-    return {"residual": [], "dual_residual": [], "alpha": [], "rank": [], "svd": []}
+    return {
+        "residual": [],
+        "dual_residual": [],
+        "alpha": [],
+        "rank": [],
+        "svd": [],
+        "converged": False,
+    }
 
 
 def _norm(x) -> float:
     return 0.0 if x is ZERO else float(np.linalg.norm(x))
 
 
-def _init_arrays(init, shape, transpose, dtype, mu):
+def _init_arrays(init, shape, transpose, dtype, mu, scale=1.0):
     if isinstance(init, RPCAResult):
         T0, N0 = init.T, init.N
     else:
@@ -437,7 +539,10 @@ def _init_arrays(init, shape, transpose, dtype, mu):
             raise ValueError(f"init {name} has shape {a.shape}, expected {tuple(shape)}.")
         if not np.all(np.isfinite(a)):
             raise ValueError(f"init {name} contains NaN or infinite values.")
-        out.append(np.ascontiguousarray(a.T if transpose else a, dtype=dtype))
+        a = a.T if transpose else a
+        if scale != 1.0:
+            a = np.ldexp(np.asarray(a, dtype=np.float64), -int(math.log2(scale)))
+        out.append(np.ascontiguousarray(a, dtype=dtype))
     T0, N0 = out
     if math.isinf(mu):
         N0 = ZERO

@@ -144,8 +144,14 @@ class SVTOperator:
         if M.ndim != 2:
             raise ValueError(f"SVT needs a 2-D array, got shape {M.shape}.")
         if M.dtype not in (np.float32, np.float64):
+            if not (np.issubdtype(M.dtype, np.number) or M.dtype == np.bool_) or np.iscomplexobj(M):
+                raise TypeError(f"SVT needs a real numeric array, got dtype {M.dtype}.")
             M = M.astype(np.float64)
         t = float(t)
+        if not (t >= 0 and np.isfinite(t)):
+            raise ValueError(f"SVT threshold must be finite and non-negative, got {t}.")
+        if not np.all(np.isfinite(M)):  # LAPACK is called unchecked below: never return NaN
+            raise ValueError("SVT got NaN or infinite values.")
         # Work on the tall orientation A (m >= n); the result is transposed back.
         transpose = M.shape[0] < M.shape[1]
         A = M.T if transpose else M

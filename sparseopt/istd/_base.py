@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-import numbers
+import math
+import os
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import ndimage as ndi
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
 from .thresholds import THRESHOLD_RULES, binarize
 
-__all__ = ["BaseDetector", "Target", "as_grey_image", "minmax_scale"]
+__all__ = [
+    "THRESHOLD_CONSTRAINTS",
+    "BaseDetector",
+    "Target",
+    "as_grey_image",
+    "available_memory",
+    "minmax_scale",
+]
+
+#: ``_parameter_constraints`` of the thresholding parameters every detector has (scikit-learn's
+#: vocabulary: NaN and ±inf fall outside every interval, so ``k=nan`` is refused, not silently
+#: "detect nothing").
+THRESHOLD_CONSTRAINTS = {
+    "threshold": [StrOptions(set(THRESHOLD_RULES)), Interval(Real, None, None, closed="neither")],
+    "k": [Interval(Real, None, None, closed="neither")],
+    "ratio": [Interval(Real, 0, 1, closed="right")],
+}
 
 #: ITU-R BT.601 luma weights (Pillow's ``convert("L")``, OpenCV's ``COLOR_RGB2GRAY``).
 LUMA = np.array([0.299, 0.587, 0.114])
@@ -63,13 +83,43 @@ def as_grey_image(image, *, min_size: int = 1, pad: int = 0) -> np.ndarray:
 
 
 def minmax_scale(img: np.ndarray, top: float = 1.0) -> np.ndarray:
-    """``img`` mapped linearly onto [0, ``top``] (MATLAB's ``mat2gray`` for top = 1).
+    """``img`` mapped linearly onto [0, ``top``] in float64 (MATLAB's ``mat2gray`` for top = 1).
 
     Every detector works on the scaled image so that its parameters do not depend on the
-    intensity scale (uint8, uint16, radiometric floats); a constant image becomes all zeros.
+    intensity scale (uint8, uint16, radiometric floats, an offset such as ``300 + 1e-6·I``);
+    a constant image becomes all zeros. The image is first divided by the power of two nearest
+    its largest magnitude (exact in binary floating point), so the subtraction cannot overflow
+    (values near ±1.8e308) and the division cannot lose subnormal images (1e-310): the result is
+    the same for every finite float64 scale, and it is computed before any cast to float32.
     """
-    lo, hi = img.min(), img.max()
-    return top * (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+    img = np.asarray(img, dtype=np.float64)
+    big = float(np.max(np.abs(img))) if img.size else 0.0
+    if big == 0.0 or not math.isfinite(big):
+        return np.zeros_like(img)
+    a = np.ldexp(img, -math.frexp(big)[1])  # |a| <= 1, exact
+    lo, hi = a.min(), a.max()
+    if not hi > lo:
+        return np.zeros_like(img)
+    out = a - lo
+    out /= hi - lo  # a division, so the maximum is exactly 1 (a reciprocal may give 1 - ulp)
+    if top != 1.0:
+        out *= top
+    return out
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``), or ``None`` if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -116,15 +166,46 @@ def targets_from_mask(mask, score) -> list[Target]:
     return sorted(out, key=lambda t: -t.score)
 
 
-class BaseDetector:
+class BaseDetector(BaseEstimator):
     """Common interface: ``score_map``, ``detect``, ``targets`` (subclasses give ``score_map``).
 
-    Subclasses store their parameters untouched in ``__init__`` (scikit-learn's rule) and check
-    them when they are used; they must define ``threshold``, ``k`` and ``ratio``.
+    Detectors are scikit-learn estimators: ``__init__`` stores the parameters untouched,
+    ``get_params`` / ``set_params`` / :func:`sklearn.base.clone` / ``repr`` work, and the
+    parameters are checked against ``_parameter_constraints`` (scikit-learn's validation
+    vocabulary) when the detector is used, raising
+    :class:`~sklearn.utils._param_validation.InvalidParameterError` (a ``ValueError`` and a
+    ``TypeError``) that names the parameter, the value and what is allowed. A detector needs
+    no training: :meth:`fit` only validates and returns ``self``.
     """
 
     #: smallest image side the method accepts (after padding)
     _min_size = 1
+
+    _parameter_constraints: dict = dict(THRESHOLD_CONSTRAINTS)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+    def _validate_params(self):
+        super()._validate_params()
+        # bool is an Integral to Python: refuse True/False where a count is meant
+        # (patch_size=True would silently be 1).
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name, None)
+            if isinstance(value, (bool, np.bool_)) and any(
+                isinstance(c, Interval) and c.type is Integral for c in constraints
+            ):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an integer, "
+                    f"not a boolean. Got {value!r} instead."
+                )
+
+    def fit(self, X=None, y=None):
+        """Check the parameters and return ``self`` (a detector learns nothing from data)."""
+        self._validate_params()
+        return self
 
     def score_map(self, image) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -133,24 +214,14 @@ class BaseDetector:
         """The rule ``threshold`` stands for (a detector may resolve an "auto" value)."""
         return self.threshold
 
-    def _check_threshold_params(self):
-        rule = self._threshold_rule()
-        if not (
-            (isinstance(rule, numbers.Real) and not isinstance(rule, bool))
-            or rule in THRESHOLD_RULES
-        ):
-            raise ValueError(
-                f"threshold must be one of {THRESHOLD_RULES} or a number, got {rule!r}."
-            )
-        if not isinstance(self.k, numbers.Real) or isinstance(self.k, bool):
-            raise TypeError(f"k must be a real number, got {self.k!r}.")
-        if not (isinstance(self.ratio, numbers.Real) and 0 < self.ratio <= 1):
-            raise ValueError(f"ratio must lie in (0, 1], got {self.ratio!r}.")
-
     def score_and_mask(self, image) -> tuple[np.ndarray, np.ndarray]:
         """The score map and its binarisation by ``threshold`` (one solve for both)."""
-        self._check_threshold_params()
+        self._validate_params()
         score = self.score_map(image)
+        if not np.all(np.isfinite(score)):  # never hand out NaN silently
+            raise FloatingPointError(
+                f"{type(self).__name__} produced a score map with NaN or infinite values."
+            )
         return score, binarize(score, self._threshold_rule(), k=self.k, ratio=self.ratio)
 
     def detect(self, image) -> np.ndarray:
@@ -162,14 +233,3 @@ class BaseDetector:
         """Detected targets (centroid, area, peak score, bounding box), strongest first."""
         score, mask = self.score_and_mask(image)
         return targets_from_mask(mask, score)
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
-
-    def get_params(self) -> dict:
-        """Constructor parameters (scikit-learn style)."""
-        import inspect
-
-        sig = inspect.signature(type(self).__init__)
-        return {n: getattr(self, n) for n in sig.parameters if n != "self"}

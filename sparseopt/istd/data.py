@@ -26,14 +26,16 @@ Reading rules (Pillow):
   palette) is converted to grey by Pillow's ``convert("L")``, the ITU-R BT.601 luma
   ``L = (299 R + 587 G + 114 B) / 1000`` (exact when R = G = B, as in 1320 of NUDT-SIRST's
   1327 colour-stored images);
-* masks: converted to grey the same way and **binarised as value > half the dtype's maximum**
-  (> 127 for 8-bit). This keeps the 255-valued target pixels and drops the stray grey (64)
-  pixels of some IRSTD-1k masks, as the RPCANet evaluation does (``mask/max`` cast to int).
+* masks: converted to grey the same way and **binarised as value > half the mask's full
+  scale** (1 for 0/1 masks, 255 for 8-bit levels in any container, else the dtype's maximum;
+  see :func:`binarize_mask`). This keeps the target pixels of 0/1, 0/255 and 0/65535 masks
+  and drops the stray grey (64) pixels of some IRSTD-1k masks, as the RPCANet evaluation does.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,24 +100,65 @@ def _to_grey(im: Image.Image) -> np.ndarray:
 def read_image(path) -> np.ndarray:
     """A 2-D grey image from a file (rules in the module docstring)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not an image file.")
     if not path.is_file():
         raise FileNotFoundError(f"image file {str(path)!r} does not exist.")
     try:
         with Image.open(path) as im:
             im.load()
-            return _to_grey(im)
+            a = _to_grey(im)
     except Image.UnidentifiedImageError:
         raise ValueError(f"{str(path)!r} is not an image file Pillow can read.") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
+        raise ValueError(f"{str(path)!r} is damaged or truncated: {exc}") from None
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError(f"{str(path)!r} holds no 2-D image (shape {a.shape}).")
+    return a
+
+
+def _full_scale(top: float, dtype) -> float:
+    """The value a "target" pixel of a mask with this maximum was written as."""
+    if top <= 1:
+        return 1.0  # a 0/1 mask (any container: 8-bit or 16-bit PNG, float)
+    if top <= 255:
+        return 255.0  # 8-bit levels, also when stored in a 16-bit PNG
+    if np.issubdtype(dtype, np.integer):
+        return float(np.iinfo(dtype).max)
+    return float(top)
 
 
 def binarize_mask(mask) -> np.ndarray:
-    """Boolean mask: value > half the dtype's maximum (bool kept; float: > 0.5)."""
+    """Boolean mask: value above half of the mask's full scale.
+
+    The full scale is read from the values present, not from the container: 1 for a 0/1 mask
+    (8-bit or 16-bit PNG, float), 255 for 8-bit levels (also stored in a 16-bit file), else the
+    integer dtype's maximum (65535 for a 16-bit mask). So 0/1, 0/255 and 0/65535 masks all
+    keep their targets, and the stray grey (64) pixels of some IRSTD-1k masks are dropped, as
+    the RPCANet evaluation does. A mask with non-zero pixels of which none passes gets a
+    warning (nothing is dropped silently); negative or non-finite values are an error.
+    """
     a = np.asarray(mask)
     if a.dtype == bool:
         return a.copy()
-    if np.issubdtype(a.dtype, np.integer):
-        return a > np.iinfo(a.dtype).max // 2
-    return a > 0.5
+    if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+        raise TypeError(f"mask must be boolean or real numeric, got dtype {a.dtype}.")
+    if a.size == 0:
+        return np.zeros(a.shape, dtype=bool)
+    if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+        raise ValueError("mask contains NaN or infinite values.")
+    if a.min() < 0:
+        raise ValueError(f"mask has negative values (min {a.min()}); a mask is 0 or positive.")
+    top = float(a.max())
+    out = a > _full_scale(top, a.dtype) / 2
+    if top > 0 and not out.any():
+        warnings.warn(
+            f"mask has non-zero pixels (max {top:g}) but none above half of its full scale "
+            f"({_full_scale(top, a.dtype):g}); it is read as empty.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return out
 
 
 def read_mask(path) -> np.ndarray:

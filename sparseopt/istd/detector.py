@@ -16,22 +16,42 @@ positive part is the score map. With the defaults this is the IPI model of Gao e
 from __future__ import annotations
 
 import math
-import numbers
+import os
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-from .._threads import check_n_threads
 from ..decomposition import robust_pca
 from ..decomposition._svt import SVD_METHODS
-from ._base import BaseDetector, as_grey_image
-from .patches import fold_patches, patch_image
+from ._base import (
+    THRESHOLD_CONSTRAINTS,
+    BaseDetector,
+    as_grey_image,
+    available_memory,
+    minmax_scale,
+)
+from .patches import fold_patches, patch_image, patch_positions
 
-__all__ = ["IPI", "RPCADetector"]
+__all__ = ["IPI", "RPCADetector", "patch_solver_memory"]
+
+#: Arrays of the patch-image size alive at once in the robust-PCA solve (data, working data,
+#: B, T and the stage's and SVT's temporaries), counted on the solver's code path.
+_SOLVER_COPIES = 10
 
 
-def _check_deep(model):
-    if model not in ("lrpcanet", "rpcanet"):
-        raise ValueError(f"model must be 'lrpcanet' or 'rpcanet', got {model!r}.")
+def patch_solver_memory(shape, patch_size: int = 50, step: int = 10, dtype="float32") -> int:
+    """Bytes the patch-image robust-PCA solve of an image of this shape needs (an estimate).
+
+    The patch image has ``patch_size²`` rows and one column per window; the solver keeps about
+    ten arrays of that size (the data, the working data, B, T and temporaries).
+    """
+    H, W = shape
+    n = len(patch_positions(H, patch_size, step)) * len(patch_positions(W, patch_size, step))
+    return _SOLVER_COPIES * patch_size * patch_size * n * np.dtype(dtype).itemsize
+
+
+def _check_deep():
     try:
         import sparseopt_deep  # noqa: F401
     except ImportError:
@@ -55,11 +75,11 @@ class RPCADetector(BaseDetector):
         Weight of :math:`\|T\|_1`. Default :math:`1/\sqrt{\max(H, W)}` of the (padded) image
         (Gao's code). The standard robust-PCA value :math:`1/\sqrt{\max(m, n)}` of the patch
         matrix is about 2.5× smaller here and measured ~12× more false-alarm pixels and 11–14
-        mIoU less on NUDT-SIRST (METHODS §4).
+        mIoU less on NUDT-SIRST (measured on the training split).
     mu : float, default ``np.inf``
         Weight of the noise term :math:`\mu\|N\|_F^2`; ``np.inf`` is plain robust PCA (IPI).
         A finite μ lets dense noise go to N instead of T (entries of N stay below
-        :math:`\lambda/(2\mu)`); on NUDT-SIRST it did not help (METHODS §4), so it is off.
+        :math:`\lambda/(2\mu)`); on NUDT-SIRST it did not help, so it is off.
     threshold : {"auto", "adaptive", "relmax", "both"} or float, default "auto"
         Rule of :meth:`detect` (see :mod:`sparseopt.istd.thresholds`): mean + ``k``·std of the
         score map, ``ratio``·max, both, or an absolute value. ``"auto"``: ``"adaptive"`` for
@@ -105,7 +125,7 @@ class RPCADetector(BaseDetector):
         by 2 points.
     max_iter : int, default 500
     rho : float, default 1.5
-        Penalty growth of the inexact ALM (Lin et al.); 2 loses ~2 mIoU (METHODS §4).
+        Penalty growth of the inexact ALM (Lin et al.); 2 loses ~2 mIoU on NUDT-SIRST.
     alpha0 : "second" or float or None, default "second"
         Initial ALM penalty. ``None``: Lin et al.'s :math:`1.25/\sigma_1(D)`. ``"second"``:
         :math:`1.25/\sigma_2(D)`. The patch image of a natural scene has one dominant singular
@@ -173,26 +193,55 @@ class RPCADetector(BaseDetector):
         self.alpha0 = alpha0
         self.n_threads = n_threads
 
+    _parameter_constraints: dict = {
+        **THRESHOLD_CONSTRAINTS,
+        "threshold": [
+            StrOptions({*THRESHOLD_CONSTRAINTS["threshold"][0].options, "auto"}),
+            *THRESHOLD_CONSTRAINTS["threshold"][1:],
+        ],
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left")],
+        "lam": [Interval(Real, 0, None, closed="neither"), None],
+        "mu": [Interval(Real, 0, None, closed="right")],  # np.inf allowed: no noise term
+        "fold": [StrOptions({"median", "mean"})],
+        "pad": [Interval(Integral, 0, None, closed="left")],
+        "deep": ["boolean"],
+        "model": [StrOptions({"lrpcanet", "rpcanet"})],
+        "weights": [str, os.PathLike, None],
+        "device": [str, None],
+        "svd": [StrOptions(set(SVD_METHODS))],
+        "dtype": [
+            StrOptions({"float32", "float64"}),
+            Options(type, {np.float32, np.float64}),
+            Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)}),
+        ],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "rho": [Interval(Real, 1, None, closed="left")],
+        "alpha0": [StrOptions({"second"}), Interval(Real, 0, None, closed="neither"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     # -- validation ---------------------------------------------------------------------------
     def _validate(self):
         if self.deep:
-            _check_deep(self.model)
-        for name in ("patch_size", "step"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-        if isinstance(self.pad, bool) or not isinstance(self.pad, numbers.Integral) or self.pad < 0:
-            raise ValueError(f"pad must be a non-negative integer, got {self.pad!r}.")
-        if self.fold not in ("median", "mean"):
-            raise ValueError(f"fold must be 'median' or 'mean', got {self.fold!r}.")
-        if self.svd not in SVD_METHODS:
-            raise ValueError(f"svd must be one of {SVD_METHODS}, got {self.svd!r}.")
-        if np.dtype(self.dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
-        if not (self.alpha0 is None or self.alpha0 == "second"):
-            if not isinstance(self.alpha0, numbers.Real) or not self.alpha0 > 0:
-                raise ValueError(f"alpha0 must be None, 'second' or > 0, got {self.alpha0!r}.")
-        check_n_threads(self.n_threads)
+            _check_deep()
+        self._validate_params()
+
+    def _check_memory(self, shape):
+        """Refuse (before any work) an image whose patch image would not fit in memory."""
+        need = patch_solver_memory(shape, self.patch_size, self.step, self.dtype)
+        have = available_memory()
+        if have is not None and need > have:
+            raise MemoryError(
+                f"an image of {shape[0]}×{shape[1]} needs about {need / 2**30:.1f} GiB for the "
+                f"patch-image robust-PCA solve ({self.patch_size}×{self.patch_size} windows, "
+                f"step {self.step}, {np.dtype(self.dtype).name}), but only "
+                f"{have / 2**30:.1f} GiB is available; crop or downscale the image, raise "
+                "`step`, or use a detector without a patch image (MPCM, TopHat). Images are "
+                "refused, not tiled: robust PCA of a tile is a different problem (its lambda "
+                "and background rank depend on the whole image)."
+            )
 
     # -- core ---------------------------------------------------------------------------------
     def _prepare(self, image):
@@ -200,18 +249,16 @@ class RPCADetector(BaseDetector):
         img = as_grey_image(image, min_size=self.patch_size, pad=self.pad)
         if self.pad:
             img = np.pad(img, self.pad, mode="reflect")
-        return img
+        self._check_memory(img.shape)
+        # Min-max scaling (Gao's mat2gray) in float64, before the patch image is cast to the
+        # working dtype: images at 1e±39, 1e-300 or 300 + 1e-6·I give the same result as I.
+        return minmax_scale(img)
 
     def _solve(self, img):
         """Robust PCA of the patch image of ``img`` (already prepared)."""
         dtype = np.dtype(self.dtype)
+        # img is already in [0, 1] (a constant image is all zeros: no target)
         D, _, _ = patch_image(img, self.patch_size, self.step, dtype=dtype)
-        lo, hi = D.min(), D.max()
-        if hi > lo:  # min-max scaling (Gao's mat2gray); a constant image has no target
-            D -= lo
-            D *= dtype.type(1.0 / (hi - lo))
-        else:
-            D[...] = 0
         lam = 1.0 / math.sqrt(max(img.shape)) if self.lam is None else self.lam
         res = robust_pca(
             D,
@@ -278,9 +325,21 @@ class IPI(RPCADetector):
     r"""The infrared patch-image model of Gao et al. (TIP 2013) with its published parameters.
 
     50×50 windows, step 10, :math:`\lambda = 1/\sqrt{\max(H, W)}`, exact robust PCA
-    (:math:`\mu = \infty`), median folding — :class:`RPCADetector`'s defaults, fixed here;
-    only the thresholding and the solver's numerical options can be changed.
+    (:math:`\mu = \infty`), median folding — :class:`RPCADetector`'s defaults, fixed here (class
+    attributes, not parameters); only the thresholding and the solver's numerical options can
+    be changed.
     """
+
+    patch_size = 50
+    step = 10
+    lam = None
+    mu = np.inf
+    fold = "median"
+    pad = 0
+    deep = False
+    model = "lrpcanet"
+    weights = None
+    device = None
 
     def __init__(
         self,
@@ -295,20 +354,13 @@ class IPI(RPCADetector):
         alpha0="second",
         n_threads: int | None = 1,
     ):
-        super().__init__(
-            patch_size=50,
-            step=10,
-            lam=None,
-            mu=np.inf,
-            threshold=threshold,
-            k=k,
-            ratio=ratio,
-            fold="median",
-            svd=svd,
-            dtype=dtype,
-            tol=tol,
-            max_iter=max_iter,
-            rho=rho,
-            alpha0=alpha0,
-            n_threads=n_threads,
-        )
+        self.threshold = threshold
+        self.k = k
+        self.ratio = ratio
+        self.svd = svd
+        self.dtype = dtype
+        self.tol = tol
+        self.max_iter = max_iter
+        self.rho = rho
+        self.alpha0 = alpha0
+        self.n_threads = n_threads

@@ -1,4 +1,4 @@
-r"""Infrared small target detection metrics in the two conventions in use (METHODS §6).
+r"""Infrared small target detection metrics in the two conventions in use.
 
 The same score maps give very different numbers under the two conventions, so both are offered,
 by name, and every figure should say which one it uses.
@@ -39,7 +39,9 @@ B. Li et al., "Dense nested attention network for infrared small target detectio
 
 from __future__ import annotations
 
+import itertools
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,18 +111,35 @@ def resize_nearest(a, size: tuple[int, int]) -> np.ndarray:
 
 
 def _check_pair(pred, mask):
+    """Validated ``(pred as float64, mask as bool)``; the two must have the same shape.
+
+    Resizing to the convention's size is part of the metric, not a repair for a prediction and
+    a mask that do not belong together, so a shape mismatch is an error in both conventions.
+    """
     pred = np.asarray(pred)
     mask = np.asarray(mask)
     if pred.ndim != 2 or mask.ndim != 2:
         raise ValueError(f"pred and mask must be 2-D, got shapes {pred.shape} and {mask.shape}.")
+    if pred.shape != mask.shape:
+        raise ValueError(
+            f"pred and mask have different shapes, {pred.shape} and {mask.shape}: they must "
+            "be the same image (resize the prediction to the mask first if that is intended)."
+        )
+    if pred.size == 0:
+        raise ValueError(f"pred and mask are empty (shape {pred.shape}).")
     if pred.dtype == bool:
         pred = pred.astype(np.float64)
-    elif not np.issubdtype(pred.dtype, np.number):
-        raise TypeError(f"pred must be numeric or boolean, got dtype {pred.dtype}.")
-    if np.isnan(pred).any():
-        raise ValueError("pred contains NaN.")
+    elif not np.issubdtype(pred.dtype, np.number) or np.iscomplexobj(pred):
+        raise TypeError(f"pred must be real numeric or boolean, got dtype {pred.dtype}.")
+    if not np.all(np.isfinite(pred)):
+        # +inf would make p / max(p) NaN and the image a silent miss; -inf / NaN likewise.
+        raise ValueError(
+            "pred contains NaN or infinite values; a score map must be finite (clip it, "
+            "e.g. np.nan_to_num(pred, posinf=pred[np.isfinite(pred)].max()), if intended)."
+        )
+    pred = pred.astype(np.float64, copy=False)
     if mask.dtype != bool:
-        if not np.issubdtype(mask.dtype, np.number):
+        if not np.issubdtype(mask.dtype, np.number) or np.iscomplexobj(mask):
             raise TypeError(f"mask must be boolean or numeric, got dtype {mask.dtype}.")
         u = np.unique(mask)
         if not np.all(np.isin(u, (0, 1))):
@@ -130,6 +149,12 @@ def _check_pair(pred, mask):
             )
         mask = mask.astype(bool)
     return pred, mask
+
+
+def _check_size(size) -> int:
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(f"size must be a positive integer, got {size!r}.")
+    return int(size)
 
 
 def _components(binary):
@@ -158,6 +183,7 @@ def image_counts(pred, mask, convention: str = "rpcanet", *, size: int = 256) ->
         ``iou_num, iou_den`` (this image's intersection and union, for nIoU).
     """
     convention = _check_convention(convention)
+    size = _check_size(size)
     pred, mask = _check_pair(pred, mask)
     if convention == "rpcanet":
         if pred.shape != (size, size):
@@ -166,10 +192,6 @@ def image_counts(pred, mask, convention: str = "rpcanet", *, size: int = 256) ->
         pmax = float(pred.max())
         binary = pred / pmax > 0.5 if pmax > 0 else np.zeros(pred.shape, dtype=bool)
     else:
-        if pred.shape != mask.shape:
-            raise ValueError(
-                f"basicirstd scores at native resolution: pred {pred.shape} != mask {mask.shape}."
-            )
         binary = pred > 0.5
     tp = int(np.count_nonzero(binary & mask))
     fp = int(np.count_nonzero(binary & ~mask))
@@ -268,6 +290,7 @@ class ISTDMetrics:
 
     def __post_init__(self):
         _check_convention(self.convention)
+        _check_size(self.size)
 
     def update(self, pred, mask) -> dict:
         """Add one image; returns its counts."""
@@ -281,11 +304,30 @@ class ISTDMetrics:
 
 
 def evaluate(preds, masks, convention: str = "rpcanet", *, size: int = 256) -> dict:
-    """Metrics of a sequence of predictions against their masks (see :func:`summarize`)."""
+    """Metrics of a sequence of predictions against their masks (see :func:`summarize`).
+
+    ``preds`` and ``masks`` must have the same length (checked up front when both have a
+    length, otherwise when one runs out) and each pair the same shape; a score map with NaN or
+    infinite values is an error.
+    """
     m = ISTDMetrics(convention, size)
+    if hasattr(preds, "__len__") and hasattr(masks, "__len__") and len(preds) != len(masks):
+        raise ValueError(
+            f"evaluate got {len(preds)} predictions and {len(masks)} masks; they must pair up."
+        )
+    end = object()
     n = 0
-    for p, g in zip(preds, masks):
-        m.update(p, g)
+    for p, g in itertools.zip_longest(preds, masks, fillvalue=end):
+        if p is end or g is end:
+            which = "predictions" if p is end else "masks"
+            raise ValueError(
+                f"evaluate: the {which} ran out after {n} images; predictions and masks must "
+                "pair up."
+            )
+        try:
+            m.update(p, g)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"image {n}: {exc}") from None
         n += 1
     if n == 0:
         raise ValueError("evaluate got no images.")

@@ -10,7 +10,7 @@ the two opposite differences, and the patch contrast is the weakest direction:
           \mathrm{MPCM} = \max_L \mathrm{PCM}_L, \quad L \in \{3, 5, 7, 9\},
 
 with :math:`d^+ = \max(d, 0)` (bright targets; a pair with a non-positive difference gives 0,
-which is the positive part of the product taken in METHODS §4). Borders replicate the image.
+the positive part of the product). Borders replicate the image.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._base import BaseDetector, as_grey_image, minmax_scale
+from ._base import THRESHOLD_CONSTRAINTS, BaseDetector, as_grey_image, minmax_scale
 
 __all__ = ["MPCM"]
 
@@ -42,12 +42,14 @@ class MPCM(BaseDetector):
     Parameters
     ----------
     scales : tuple of odd int, default (3, 5, 7, 9)
-        Cell sizes :math:`L` (METHODS §4; the paper's set).
+        Cell sizes :math:`L` (the set of Wei et al.).
     threshold, k, ratio
         Thresholding of :meth:`detect` (:mod:`sparseopt.istd.thresholds`); Wei et al. segment
         with mean + k·std (Wei et al. §3.3); ``k`` = 20 chosen on the NUDT-SIRST training
         split (``benchmarks/istd_select_threshold.py``).
     """
+
+    _parameter_constraints: dict = {**THRESHOLD_CONSTRAINTS, "scales": [tuple, list, np.ndarray]}
 
     def __init__(self, scales=(3, 5, 7, 9), threshold="adaptive", k: float = 20.0, ratio=0.5):
         self.scales = scales
@@ -56,11 +58,15 @@ class MPCM(BaseDetector):
         self.ratio = ratio
 
     def _check(self):
-        scales = tuple(self.scales)
+        self._validate_params()
+        scales = tuple(np.asarray(self.scales).ravel().tolist())
         if not scales or any(
             isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in scales
         ):
-            raise ValueError(f"scales must be positive integers, got {self.scales!r}.")
+            raise ValueError(
+                f"The 'scales' parameter of MPCM must be a non-empty sequence of positive "
+                f"integers. Got {self.scales!r} instead."
+            )
         return scales
 
     def score_map(self, image) -> np.ndarray:

@@ -29,15 +29,17 @@ range those constants were set for.
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import ndimage as ndi
+from sklearn.utils._param_validation import Interval
 
 from ..decomposition._rpca import alm_multiplier_step, alm_residual
 from ..decomposition._zero import ZERO
 from ..prox._reference import soft_threshold as _soft
 from ..stages.rpca import RPCAOperators, RPCAState, rpca_stage
-from ._base import BaseDetector, as_grey_image, minmax_scale
+from ._base import THRESHOLD_CONSTRAINTS, BaseDetector, as_grey_image, minmax_scale
 from .patches import fold_patches, patch_image
 
 __all__ = ["PSTNN", "structure_tensor_prior"]
@@ -132,6 +134,17 @@ class PSTNN(BaseDetector):
         ADMM iterations of the last call.
     """
 
+    _parameter_constraints: dict = {
+        **THRESHOLD_CONSTRAINTS,
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left")],
+        "lambda_l": [Interval(Real, 0, None, closed="neither")],
+        "mu0": [Interval(Real, 0, None, closed="neither")],
+        "rho": [Interval(Real, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         patch_size: int = 40,
@@ -157,6 +170,7 @@ class PSTNN(BaseDetector):
         self.ratio = ratio
 
     def _solve(self, image):
+        self._validate_params()
         p, st = self.patch_size, self.step
         img = minmax_scale(as_grey_image(image, min_size=p), 255.0)
         Dm, _, _ = patch_image(img, p, st)

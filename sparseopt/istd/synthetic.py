@@ -16,6 +16,9 @@ background's standard deviation, so the difficulty does not depend on the intens
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,9 +86,22 @@ def make_scene(
     SyntheticScene
     """
     rng = np.random.default_rng(seed)
-    H, W = (int(v) for v in shape)
+    try:
+        H, W = (operator.index(v) for v in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"shape must be a pair of integers (H, W), got {shape!r}.") from None
     if H < 8 or W < 8:
         raise ValueError(f"shape must be at least 8×8, got {shape}.")
+    if isinstance(n_targets, bool) or operator.index(n_targets) < 0:
+        raise ValueError(f"n_targets must be a non-negative integer, got {n_targets!r}.")
+    for name, v in (("contrast", contrast), ("noise", noise), ("clutter", clutter)):
+        if not (isinstance(v, numbers.Real) and math.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite non-negative number, got {v!r}.")
+    if not 0 < mask_level < 1:
+        raise ValueError(f"mask_level must lie in (0, 1), got {mask_level!r}.")
+    lo, hi = sigma_range
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        raise ValueError(f"sigma_range must be (lo, hi) with 0 < lo <= hi, got {sigma_range!r}.")
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
     theta = rng.uniform(0, 2 * np.pi)
     grad = (np.cos(theta) * yy / H + np.sin(theta) * xx / W) * 0.5
@@ -94,7 +110,6 @@ def make_scene(
     bg = 0.3 + grad + 0.25 * clutter * clouds
     bg_std = float(bg.std()) or 1.0
 
-    lo, hi = sigma_range
     min_dist = 4 * hi + 2
     centers, sigmas = [], []
     for _ in range(1000 * max(n_targets, 1)):

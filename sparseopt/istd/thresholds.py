@@ -19,6 +19,7 @@ A pixel with a score ≤ 0 is never a detection under any rule.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -37,14 +38,32 @@ def _score(score) -> np.ndarray:
     return s
 
 
+def _finite_real(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {x!r}.")
+    x = float(x)
+    if not math.isfinite(x):  # NaN compares False everywhere: it would silently detect nothing
+        raise ValueError(f"{name} must be a finite number, got {x}.")
+    return x
+
+
+def _ratio(ratio) -> float:
+    ratio = _finite_real(ratio, "ratio")
+    if not 0 < ratio <= 1:
+        raise ValueError(f"ratio must lie in (0, 1], got {ratio}.")
+    return ratio
+
+
 def adaptive_threshold(score, k: float = 5.0) -> float:
     r"""Mean + ``k`` · standard deviation of the score map."""
+    k = _finite_real(k, "k")
     s = _score(score)
     return float(s.mean() + k * s.std())
 
 
 def relative_max_threshold(score, ratio: float = 0.5) -> float:
     r"""``ratio`` · maximum of the score map."""
+    ratio = _ratio(ratio)
     s = _score(score)
     return float(ratio * s.max())
 
@@ -69,14 +88,12 @@ def binarize(score, rule: str | float = "adaptive", *, k: float = 5.0, ratio: fl
     """
     s = _score(score)
     if isinstance(rule, numbers.Real) and not isinstance(rule, bool):
-        thr = float(rule)
-    elif rule == "adaptive":
+        thr = _finite_real(rule, "threshold")
+    elif isinstance(rule, str) and rule == "adaptive":
         thr = adaptive_threshold(s, k)
-    elif rule == "relmax":
-        if not 0 < ratio <= 1:
-            raise ValueError(f"ratio must lie in (0, 1], got {ratio}.")
+    elif isinstance(rule, str) and rule == "relmax":
         thr = relative_max_threshold(s, ratio)
-    elif rule == "both":
+    elif isinstance(rule, str) and rule == "both":
         thr = max(adaptive_threshold(s, k), relative_max_threshold(s, ratio))
     else:
         raise ValueError(f"threshold must be one of {THRESHOLD_RULES} or a number, got {rule!r}.")

@@ -8,12 +8,13 @@ background (Rivest & Fortin 1996; Bai & Zhou 2010 for infrared targets).
 from __future__ import annotations
 
 import math
-import numbers
+from numbers import Integral
 
 import numpy as np
 from scipy import ndimage as ndi
+from sklearn.utils._param_validation import Interval
 
-from ._base import BaseDetector, as_grey_image, minmax_scale
+from ._base import THRESHOLD_CONSTRAINTS, BaseDetector, as_grey_image, minmax_scale
 
 __all__ = ["TopHat", "default_element_size"]
 
@@ -43,6 +44,11 @@ class TopHat(BaseDetector):
         chosen on the NUDT-SIRST training split (``benchmarks/istd_select_threshold.py``).
     """
 
+    _parameter_constraints: dict = {
+        **THRESHOLD_CONSTRAINTS,
+        "size": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(self, size: int | None = None, threshold="adaptive", k: float = 10.0, ratio=0.5):
         self.size = size
         self.threshold = threshold
@@ -50,12 +56,9 @@ class TopHat(BaseDetector):
         self.ratio = ratio
 
     def _element(self, shape) -> int:
+        self._validate_params()
         if self.size is None:
             return default_element_size(shape)
-        if isinstance(self.size, bool) or not isinstance(self.size, numbers.Integral):
-            raise TypeError(f"size must be a positive integer or None, got {self.size!r}.")
-        if self.size < 1:
-            raise ValueError(f"size must be >= 1, got {self.size}.")
         return int(self.size)
 
     def _prepare(self, image):
