@@ -141,9 +141,20 @@ def stiefel_projection(V):
     argmin ‖W − V‖_F subject to WᵀW = I (V is d × p with p ≤ d). Unique when V
     has full column rank.
     """
+    if _is_torch(V):
+        # One differentiable projection for torch, with a backward that stays finite where
+        # singular values (nearly) coincide (differentiating the SVD does not); it lives in
+        # the torch package, imported only when a torch tensor arrives here.
+        from sparseopt_deep.linalg import stiefel_projection as torch_stiefel_projection
+
+        return torch_stiefel_projection(V)
     xp = array_namespace(V)
     U, _, Vt = xp.linalg.svd(V, full_matrices=False)
     return U @ Vt
+
+
+def _is_torch(V) -> bool:
+    return type(V).__module__.startswith("torch")
 
 
 def svt(M, t):

@@ -5,13 +5,22 @@ these same functions; only the operators and scalars differ.
 """
 
 from .rpca import RPCAState, rpca_stage
-from .sspca import SSPCAOperators, SSPCAParams, SSPCAState, sspca_admm_stage
+from .sspca import (
+    SSPCAOperators,
+    SSPCAParams,
+    SSPCAState,
+    initial_state,
+    sspca_admm_stage,
+    sspca_objective,
+)
 
 __all__ = [
     "RPCAState",
     "SSPCAOperators",
     "SSPCAParams",
     "SSPCAState",
+    "initial_state",
     "rpca_stage",
     "sspca_admm_stage",
+    "sspca_objective",
 ]
