@@ -2,29 +2,40 @@ r"""SPCA-Net: the ADMM of structured sparse PCA unfolded into K learnable stages
 
 Stage k runs :func:`sparseopt.stages.sspca_admm_stage` — the very function the
 classical solver runs — on torch tensors, with its own positive scalars
-:math:`\eta_k, \lambda_k, \mu_k, \alpha_k, \beta_k` ("dynamic"; one shared set
-when ``dynamic=False``) and, with ``network=True``, a small learned module in the
+:math:`\eta_k` and, per penalty block j, a threshold weight and an ADMM penalty
+:math:`\alpha_{j,k}` ("dynamic"; one shared set when ``dynamic=False``) and, with ``network=True``, a small learned module in the
 W-step (the talk's LargNet):
 
 .. math::
 
     W_{k} = \mathcal{P}\big(V + s\,h_k(V/s)\big), \qquad
-    V = W_{k-1} - \eta_k\big[-CW_{k-1} + \Lambda + \alpha_k(W_{k-1} - Y) + \Pi + \beta_k(W_{k-1} - Z)\big],
+    V = W_{k-1} - \eta_k\big[-CW_{k-1} + \textstyle\sum_j \Lambda_j + \alpha_{j,k}(W_{k-1} - Y_j)\big],
 
 where :math:`\mathcal{P}` is the Stiefel projection (polar factor, with a stable
 backward pass), :math:`s` the root-mean-square entry of V (the projection is
 scale-invariant, so the module sees a scale-free input) and :math:`h_k` a
 two-layer MLP applied to every row of V with weights shared across rows. Its
-size is :math:`O(p\cdot\text{hidden})` per stage, independent of d, and sharing
+size is :math:`O(k\cdot\text{hidden})` per stage, independent of d, and sharing
 it across rows keeps the network equivariant to permutations of the features.
 Its output layer starts at zero, so an untrained network *is* the plain
 iteration. (The authors' demo uses a dense ``Linear(d·p, d·p)`` per stage: four
 billion parameters for COIL20 with 10 stages.)
 
+Everything around the stage is shared with the classical solver too: the
+penalties are :class:`sparseopt.penalties.Penalty` objects (their ``prox`` is the
+Y-step, their ``value`` the loss), the problem is the solver's
+:class:`~sparseopt.decomposition.SSPCAProblem` (the same C, scale, start and
+calibration), the start is :func:`sparseopt.stages.initial_state` and the loss is
+:func:`sparseopt.stages.sspca_objective`; the Stiefel projection is
+:func:`sparseopt.prox.stiefel_projection`, which on torch tensors is the one
+with a stable backward (:mod:`sparseopt_deep.linalg`). Every penalty of the
+solver is supported except ℓ₂,₀, which is refused by name (its value is
+piecewise constant, so no loss can see it).
+
 Training is unsupervised and transductive, on X itself: the loss is the SSPCA
-objective of the last stage's W with the model's λ and μ **fixed**
+objective of the last stage's W with the penalties' weights **fixed**
 (hyper-parameters); the learned per-stage thresholds are free. (Using the learned
-λ_K, μ_K in the loss, as the demo does, makes it unbounded below.)
+thresholds in the loss, as the demo does, makes it unbounded below.)
 
 References
 ----------
@@ -34,6 +45,7 @@ K. Gregor, Y. LeCun, "Learning fast approximations of sparse coding", ICML 2010.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -45,13 +57,19 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from sparseopt import prox
+from sparseopt._threads import blas_threads
 from sparseopt.decomposition import sspca_problem
-from sparseopt.penalties import L1, L21
-from sparseopt.stages import SSPCAOperators, SSPCAParams, SSPCAState, sspca_admm_stage
+from sparseopt.decomposition._sspca import resolve_penalties
+from sparseopt.penalties import Penalty
+from sparseopt.stages import (
+    SSPCAOperators,
+    SSPCAParams,
+    initial_state,
+    sspca_admm_stage,
+    sspca_objective,
+)
 
-from .linalg import stiefel_projection
-
-__all__ = ["SPCANet", "SPCANetResult", "train_spcanet"]
+__all__ = ["SPCANet", "SPCANetResult", "sspca_objective", "train_spcanet"]
 
 
 def _inv_softplus(x: float) -> float:
@@ -60,7 +78,7 @@ def _inv_softplus(x: float) -> float:
 
 
 class RowMLP(nn.Module):
-    """Residual correction applied to every row: p → hidden → p, shared across rows, zero-initialised output."""
+    """Residual correction applied to every row: k → hidden → k, shared across rows, zero-initialised output."""
 
     def __init__(self, n_components: int, hidden: int):
         super().__init__()
@@ -74,29 +92,44 @@ class RowMLP(nn.Module):
         return V + s * self.out(torch.tanh(self.inp(V / s)))
 
 
+def _check_penalties(penalties) -> tuple:
+    penalties = tuple(penalties)
+    if not penalties or not all(isinstance(pen, Penalty) for pen in penalties):
+        raise TypeError(
+            f"penalties must be a non-empty sequence of sparseopt.penalties.Penalty, got {penalties!r}."
+        )
+    for pen in penalties:
+        if not pen.differentiable:
+            raise ValueError(
+                f"SPCA-Net does not support the {pen.name!r} penalty: its value is piecewise "
+                "constant, so the training loss cannot see it. Use the classical solver."
+            )
+    return penalties
+
+
 class SPCANet(nn.Module):
-    """K unfolded ADMM stages of structured sparse PCA (ℓ₂,₁ rows + ℓ₁ entries).
+    """K unfolded ADMM stages of structured sparse PCA, one block per penalty object.
 
     Parameters
     ----------
     n_components : int
-        p, the number of columns of W.
+        k, the number of columns of W.
     n_stages : int
         K.
+    penalties : sequence of sparseopt.penalties.Penalty
+        The penalty blocks, with their *absolute* weights as the initial
+        thresholds (e.g. ``problem.calibrate(L21(), 0.25)``). Any penalty of
+        :mod:`sparseopt.penalties` except ℓ₂,₀ (refused by name).
     dynamic : bool
         Per-stage scalars (True) or one set shared by all stages (False).
     network : bool
         Add the learned row module to each W-step (True) or run the plain iteration (False).
-    lam, mu : float
-        Initial thresholds λ, μ (absolute, in the scaled problem).
-    alpha, beta : float
-        Initial ADMM penalties of the ℓ₂,₁ and ℓ₁ blocks.
+    alpha : float
+        Initial ADMM penalty of every block.
     eta : float, optional
-        Initial W-step size; default 1/(α + β), the exact linearised W-step.
+        Initial W-step size; default 1/(number of blocks × α), the exact linearised W-step.
     hidden : int
         Width of the row module.
-    blocks : tuple of {"l21", "l1"}
-        Penalty blocks, in order (default both, as in the talk).
     """
 
     def __init__(
@@ -104,72 +137,72 @@ class SPCANet(nn.Module):
         n_components: int,
         n_stages: int = 10,
         *,
+        penalties,
         dynamic: bool = True,
         network: bool = True,
-        lam: float = 0.01,
-        mu: float = 0.0,
         alpha: float = 0.1,
-        beta: float = 0.1,
         eta: float | None = None,
         hidden: int = 32,
-        blocks: tuple = ("l21", "l1"),
     ):
         super().__init__()
         if n_stages < 1:
             raise ValueError(f"n_stages must be >= 1, got {n_stages}.")
-        unknown = set(blocks) - {"l21", "l1"}
-        if unknown or not blocks:
-            raise ValueError(f"blocks must be a non-empty tuple of 'l21'/'l1', got {blocks!r}.")
+        self.penalties = _check_penalties(penalties)
         self.n_components = int(n_components)
         self.n_stages = int(n_stages)
         self.dynamic = bool(dynamic)
         self.network = bool(network)
-        self.blocks = tuple(blocks)
-        penalties = {"l21": (lam, alpha), "l1": (mu, beta)}
-        alphas = [penalties[b][1] for b in self.blocks]
-        eta = 1.0 / sum(alphas) if eta is None else eta
         n_sets = self.n_stages if self.dynamic else 1
-        # Raw (pre-softplus) scalars: rows = parameter sets, columns = [eta, (weight, alpha) per block].
-        init = [_inv_softplus(eta)]
-        for b in self.blocks:
-            w, a = penalties[b]
-            # A zero threshold is the limit softplus(-inf); start just above it so it can be learned.
-            init += [_inv_softplus(w if w > 0 else 1e-6 * a), _inv_softplus(a)]
-        self.raw = nn.Parameter(torch.tensor([init] * n_sets, dtype=torch.float64))
+        self.raw = nn.Parameter(
+            torch.tensor(
+                [self._raw_row(eta, [pen.weight for pen in self.penalties], alpha)] * n_sets,
+                dtype=torch.float64,
+            )
+        )
         self.row_modules = (
             nn.ModuleList(RowMLP(self.n_components, hidden) for _ in range(n_sets))
             if self.network
             else None
         )
-        self._proxes = {"l21": prox.row_soft_threshold, "l1": prox.soft_threshold}
+
+    def _raw_row(self, eta, weights, alpha) -> list:
+        """Pre-softplus scalars of one set: [eta, (weight, alpha) per block]."""
+        alphas = [alpha] * len(weights) if not isinstance(alpha, list | tuple) else list(alpha)
+        eta = 1.0 / sum(alphas) if eta is None else eta
+        row = [_inv_softplus(eta)]
+        for w, a in zip(weights, alphas):
+            # A zero threshold is the limit softplus(-inf); start just above it so it can be learned.
+            row += [_inv_softplus(w if w > 0 else 1e-6 * a), _inv_softplus(a)]
+        return row
 
     def stage_params(self, k: int) -> SSPCAParams:
         """The positive scalars of stage k (softplus of the raw parameters)."""
         r = nn.functional.softplus(self.raw[k if self.dynamic else 0])
-        weights = [r[1 + 2 * j] for j in range(len(self.blocks))]
-        alphas = [r[2 + 2 * j] for j in range(len(self.blocks))]
-        return SSPCAParams(eta=r[0], alphas=alphas, weights=weights)
+        n = len(self.penalties)
+        return SSPCAParams(
+            eta=r[0],
+            alphas=[r[2 + 2 * j] for j in range(n)],
+            weights=[r[1 + 2 * j] for j in range(n)],
+        )
 
     def stage_ops(self, k: int) -> SSPCAOperators:
         if self.network:
             module = self.row_modules[k if self.dynamic else 0]
-            project = lambda V: stiefel_projection(module(V))  # noqa: E731
+            project = lambda V: prox.stiefel_projection(module(V))  # noqa: E731
         else:
-            project = stiefel_projection
-        return SSPCAOperators(project=project, proxes=[self._proxes[b] for b in self.blocks])
+            project = prox.stiefel_projection
+        return SSPCAOperators(project=project, proxes=[pen.prox for pen in self.penalties])
 
-    def forward(self, C: torch.Tensor, W0: torch.Tensor, return_all: bool = False):
-        """Run the K stages from ``W0`` (Y = W0, multipliers 0) on the scaled covariance ``C``.
+    def forward(self, C, W0: torch.Tensor, return_all: bool = False):
+        """Run the K stages from ``W0`` (:func:`~sparseopt.stages.initial_state`) on the scaled covariance.
 
-        ``C`` may also be a callable ``W -> CW`` (e.g. ``Xsᵀ(Xs W)`` when d ≫ n).
+        ``C`` is a tensor or a callable ``W -> CW`` (``problem.linear_operator``).
         Returns the final :class:`~sparseopt.stages.SSPCAState` (and the list of
         all states if ``return_all``).
         """
         grad = C if callable(C) else C.__matmul__
         dtype = W0.dtype
-        state = SSPCAState(
-            W0, tuple(W0 for _ in self.blocks), tuple(torch.zeros_like(W0) for _ in self.blocks)
-        )
+        state = initial_state(W0, len(self.penalties))
         states = [state]
         for k in range(self.n_stages):
             p = self.stage_params(k)
@@ -183,24 +216,11 @@ class SPCANet(nn.Module):
                 states.append(state)
         return (state, states) if return_all else state
 
-    def set_classical(self, eta: float, lam: float, mu: float, alpha: float, beta: float) -> None:
+    def set_classical(self, eta: float, weights, alphas) -> None:
         """Set every stage's scalars to fixed classical values (for the equivalence check)."""
-        vals = {"l21": (lam, alpha), "l1": (mu, beta)}
-        row = [_inv_softplus(eta)]
-        for b in self.blocks:
-            w, a = vals[b]
-            row += [_inv_softplus(w), _inv_softplus(a)]
+        row = self._raw_row(eta, list(weights), list(alphas))
         with torch.no_grad():
             self.raw.copy_(torch.tensor([row] * self.raw.shape[0], dtype=torch.float64))
-
-
-def sspca_objective(W: torch.Tensor, C, trace: float, lam: float, mu: float) -> torch.Tensor:
-    """½(tr C − ⟨W, CW⟩) + λ‖W‖₂,₁ + μ‖W‖₁ for orthonormal W (the training loss)."""
-    CW = C(W) if callable(C) else C @ W
-    val = 0.5 * (trace - torch.sum(W * CW)) + lam * torch.linalg.vector_norm(W, dim=1).sum()
-    if mu > 0:
-        val = val + mu * W.abs().sum()
-    return val
 
 
 @dataclass
@@ -216,31 +236,48 @@ class SPCANetResult:
     scores : ndarray, shape (n_features,)
         Row norms of W (the talk's ranking; descending).
     objective : float
-        SSPCA objective of ``components`` (fixed λ, μ).
+        SSPCA objective of ``components`` (fixed penalty weights).
+    penalties : tuple of Penalty
+        The penalty blocks of the loss, with their fixed *absolute* weights.
     history : dict
         ``loss`` per epoch.
     train_time : float
         Seconds spent training.
-    lam, mu : float
-        The fixed absolute penalty weights of the loss.
     """
 
     model: SPCANet
     components: np.ndarray
     scores: np.ndarray
     objective: float
-    lam: float
-    mu: float
+    penalties: tuple
     history: dict = field(default_factory=dict)
     train_time: float = 0.0
 
 
+@contextlib.contextmanager
+def torch_threads(n_threads: int | None):
+    """Limit torch's intra-op pool (and BLAS's) for the duration of a block; None leaves both."""
+    if n_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        with blas_threads(n_threads):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def train_spcanet(
     X,
-    n_components: int,
+    n_components: int | str = "auto",
     *,
     lam: float = 0.25,
     mu: float = 0.0,
+    penalty: str = "l21",
+    p: float = 0.5,
+    penalties=None,
     n_stages: int = 10,
     dynamic: bool = True,
     network: bool = True,
@@ -250,81 +287,89 @@ def train_spcanet(
     random_state: int | None = 0,
     dtype=torch.float64,
     device: str = "cpu",
+    n_threads: int | None = 1,
     progress: bool = False,
     problem=None,
 ) -> SPCANetResult:
     """Train SPCA-Net on X (unsupervised, transductive) and return its output W and scores.
 
-    ``lam`` and ``mu`` are *relative* strengths, calibrated exactly as in
-    :func:`sparseopt.decomposition.structured_sparse_pca`, and stay fixed in the
-    loss. The learnable scalars start at the classical solver's values
-    (α = β = mean principal eigenvalue, η = 1/(α + β)), the row modules at zero,
-    so epoch 0 is the plain K-iteration ADMM. Adam on the full problem; the best
-    epoch (lowest loss) is kept.
+    The penalties are spelled as for :func:`sparseopt.decomposition.structured_sparse_pca`:
+    relative strengths ``lam`` (row penalty ``penalty`` with exponent ``p``) and
+    ``mu`` calibrated on the problem's own scale, or ``penalties`` with absolute
+    weights; they stay fixed in the loss. The learnable scalars start at the
+    classical solver's values (α = mean principal eigenvalue, η = 1/Σα), the row
+    modules at zero, so epoch 0 is the plain K-iteration ADMM. Adam on the full
+    problem; the best epoch (lowest loss) is kept.
+
+    ``n_threads`` (default 1) limits torch's and BLAS's thread pools while
+    training: the products are small (d × k), and on a shared 2-core machine two
+    pools competing cost far more than they gain (``benchmarks/spcanet_ablation.py``
+    measures it). ``None`` leaves the pools as they are.
     """
     if n_epochs < 0:
         raise ValueError(f"n_epochs must be >= 0, got {n_epochs}.")
     if problem is None:
+        if X is None:
+            raise ValueError("Give X or a precomputed problem.")
         problem = sspca_problem(X, n_components)
-    p = problem.n_components
-    lam_abs = problem.absolute_weight(L21(), lam)
-    mu_abs = problem.absolute_weight(L1(), mu)
+    blocks = _check_penalties(resolve_penalties(problem, lam, mu, penalty, p, penalties) or ())
+    k = problem.n_components
     alpha0 = problem.default_alpha
 
-    gen = torch.Generator().manual_seed(0 if random_state is None else int(random_state))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
-        model = SPCANet(
-            p,
-            n_stages,
-            dynamic=dynamic,
-            network=network,
-            lam=lam_abs,
-            mu=mu_abs,
-            alpha=alpha0,
-            beta=alpha0,
-            hidden=hidden,
-        ).to(device=device, dtype=dtype)
-    model.raw.data = model.raw.data.to(torch.float64)
+    with torch_threads(n_threads):
+        gen = torch.Generator().manual_seed(0 if random_state is None else int(random_state))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+            model = SPCANet(
+                k,
+                n_stages,
+                penalties=blocks,
+                dynamic=dynamic,
+                network=network,
+                alpha=alpha0,
+                hidden=hidden,
+            ).to(device=device, dtype=dtype)
+        model.raw.data = model.raw.data.to(torch.float64)
 
-    if problem.C is not None:
-        C = torch.as_tensor(problem.C, dtype=dtype, device=device)
-    else:
-        Xs = torch.as_tensor(problem.Xc / math.sqrt(problem.scale), dtype=dtype, device=device)
-        C = lambda W: Xs.T @ (Xs @ W)  # noqa: E731
-    W0 = torch.as_tensor(problem.V, dtype=dtype, device=device)
+        C = problem.linear_operator(lambda a: torch.as_tensor(a, dtype=dtype, device=device))
+        W0 = torch.as_tensor(problem.V, dtype=dtype, device=device)
 
-    opt = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    best_loss, best_state = math.inf, copy.deepcopy(model.state_dict())
-    history = {"loss": []}
-    t0 = time.perf_counter()
-    bar = tqdm(range(n_epochs + 1), desc="SPCA-Net", disable=not progress, leave=False)
-    for epoch in bar:
-        opt.zero_grad()
-        W = model(C, W0).W
-        loss = sspca_objective(W, C, problem.trace, lam_abs, mu_abs)
-        value = float(loss.detach())
-        history["loss"].append(value)
-        if value < best_loss and math.isfinite(value):
-            best_loss, best_state = value, copy.deepcopy(model.state_dict())
-        if epoch == n_epochs:
-            break
-        loss.backward()
-        opt.step()
-        bar.set_postfix(loss=f"{value:.5f}")
-    train_time = time.perf_counter() - t0
-    model.load_state_dict(best_state)
-    with torch.no_grad():
-        W = model(C, W0).W
-        objective = float(sspca_objective(W, C, problem.trace, lam_abs, mu_abs))
+        def loss_of(W):
+            return sspca_objective(W, C(W), problem.trace, blocks)
+
+        opt = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        best_loss, best_state = math.inf, copy.deepcopy(model.state_dict())
+        history = {"loss": []}
+        t0 = time.perf_counter()
+        bar = tqdm(range(n_epochs + 1), desc="SPCA-Net", disable=not progress, leave=False)
+        for epoch in bar:
+            opt.zero_grad()
+            loss = loss_of(model(C, W0).W)
+            value = float(loss.detach())
+            history["loss"].append(value)
+            if value < best_loss and math.isfinite(value):
+                best_loss, best_state = value, copy.deepcopy(model.state_dict())
+            if epoch == n_epochs:
+                break
+            loss.backward()
+            opt.step()
+            bar.set_postfix(loss=f"{value:.5f}")
+        train_time = time.perf_counter() - t0
+        if not math.isfinite(best_loss):
+            raise FloatingPointError(
+                "SPCA-Net training diverged: every epoch's loss was NaN or inf."
+            )
+        model.load_state_dict(best_state)
+        with torch.no_grad():
+            W = model(C, W0).W
+            objective = float(loss_of(W))
     Wn = W.detach().cpu().numpy().astype(np.float64)
     return SPCANetResult(
         model=model,
         components=Wn,
         scores=np.linalg.norm(Wn, axis=1),
         objective=objective,
-        lam=lam_abs,
-        mu=mu_abs,
+        penalties=blocks,
         history=history,
         train_time=train_time,
     )

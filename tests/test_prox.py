@@ -280,3 +280,54 @@ def test_stiefel_projection_properties(V):
     np.testing.assert_allclose(W.T @ W, np.eye(V.shape[1]), atol=1e-8)
     # Scale invariance: polar(cV) = polar(V) for c > 0.
     np.testing.assert_allclose(prox.stiefel_projection(3.0 * V), W, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- NaN and complex input
+ELEMENTWISE = ("soft_threshold", "hard_threshold")
+ROWWISE = ("row_soft_threshold", "row_l0_threshold", "row_lp")
+
+
+def _apply(name, V):
+    if name == "row_lp":
+        return prox.row_lp_threshold(V, 0.3, 0.5)
+    return getattr(prox, name)(V, 0.3)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ROWWISE + ("sparse_group",))
+def test_nan_propagates_the_same_way_on_the_numba_and_the_torch_path(name):
+    torch = pytest.importorskip("torch")
+    V = np.array([[np.nan, 0.1, 0.0], [0.5, -2.0, 0.05], [0.01, np.nan, 3.0]])
+
+    def run(A):
+        if name == "sparse_group":
+            return prox.sparse_group_threshold(A, 0.3, 0.1)
+        return _apply(name, A)
+
+    fast = run(V)
+    ref = run(torch.tensor(V)).numpy()
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
+    np.testing.assert_allclose(fast[~np.isnan(fast)], ref[~np.isnan(ref)], atol=1e-12)
+    assert np.isnan(fast).any()  # NaN in -> NaN out, never a silent 0
+    assert np.isfinite(fast[1]).all()  # rows without NaN are untouched by it
+
+
+@pytest.mark.parametrize("name", ("stiefel_projection", "svt", "row_hard_threshold"))
+def test_projections_refuse_nan_on_both_paths(name):
+    torch = pytest.importorskip("torch")
+    V = np.array([[np.nan, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    args = {"stiefel_projection": (), "svt": (0.1,), "row_hard_threshold": (1,)}[name]
+    for A in (V, torch.tensor(V)):
+        with pytest.raises(ValueError, match="non-finite"):
+            getattr(prox, name)(A, *args)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ROWWISE + ("stiefel_projection",))
+def test_complex_input_is_refused(name):
+    torch = pytest.importorskip("torch")
+    V = np.ones((3, 2)) * (1 + 1j)
+    for A in (V, torch.tensor(V), V.tolist()):
+        with pytest.raises(TypeError, match="real"):
+            if name == "stiefel_projection":
+                prox.stiefel_projection(A)
+            else:
+                _apply(name, A)

@@ -9,7 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from sparseopt import prox  # noqa: E402
 from sparseopt.decomposition import sspca_problem, structured_sparse_pca  # noqa: E402
+from sparseopt.penalties import L1, L20, L21, L2p  # noqa: E402
 from sparseopt_deep import SPCANet, stiefel_projection, train_spcanet  # noqa: E402
 
 
@@ -57,10 +59,15 @@ def test_network_off_with_classical_scalars_reproduces_the_solver(mu):
         )
     problem = sspca_problem(X, 4)
     a = ref.alpha
-    blocks = ("l21", "l1") if mu > 0 else ("l21",)
-    net = SPCANet(4, K, network=False, blocks=blocks)
-    net.set_classical(eta=1.0 / (a * len(blocks)), lam=ref.lam, mu=ref.mu, alpha=a, beta=a)
-    state = net(torch.tensor(problem.C), torch.tensor(problem.V))
+    blocks = ref.penalties
+    assert len(blocks) == (2 if mu > 0 else 1)
+    net = SPCANet(4, K, network=False, penalties=blocks)
+    net.set_classical(
+        eta=1.0 / (a * len(blocks)),
+        weights=[pen.weight for pen in blocks],
+        alphas=[a] * len(blocks),
+    )
+    state = net(problem.linear_operator(torch.as_tensor), torch.tensor(problem.V))
     for got, want in zip(
         (state.W, *state.Y, *state.Lam), (ref.state.W, *ref.state.Y, *ref.state.Lam)
     ):
@@ -72,15 +79,16 @@ def test_untrained_network_is_the_plain_iteration():
     problem = sspca_problem(X, 4)
     C, W0 = torch.tensor(problem.C), torch.tensor(problem.V)
     torch.manual_seed(0)
-    with_net = SPCANet(4, 5, network=True, lam=0.02, alpha=0.3, beta=0.3).double()
-    without = SPCANet(4, 5, network=False, lam=0.02, alpha=0.3, beta=0.3).double()
+    pens = (L21(0.02), L1(0.0))
+    with_net = SPCANet(4, 5, penalties=pens, network=True, alpha=0.3).double()
+    without = SPCANet(4, 5, penalties=pens, network=False, alpha=0.3).double()
     torch.testing.assert_close(with_net(C, W0).W, without(C, W0).W)
 
 
 def test_parameter_count_does_not_grow_with_the_number_of_features():
-    a = SPCANet(5, 6, network=True)
+    a = SPCANet(5, 6, penalties=(L21(0.01),), network=True)
     n_dyn = sum(p.numel() for p in a.parameters())
-    b = SPCANet(5, 6, network=True, dynamic=False)
+    b = SPCANet(5, 6, penalties=(L21(0.01),), network=True, dynamic=False)
     n_static = sum(p.numel() for p in b.parameters())
     assert n_static * 6 == n_dyn  # dynamic = one set per stage, static = one set in all
     # nothing depends on d: the same network runs on problems of any size
@@ -100,12 +108,14 @@ def test_training_lowers_the_objective_deterministically_and_state_dict_round_tr
     # the reported objective is the SSPCA objective of the returned W, recomputed here in NumPy
     pr = sspca_problem(X, 3)
     W = r1.components
+    (pen,) = r1.penalties  # the default l2,1 block, with its absolute weight
     direct = (
-        0.5 * (np.trace(pr.C) - np.sum(W * (pr.C @ W))) + r1.lam * np.linalg.norm(W, axis=1).sum()
+        0.5 * (np.trace(pr.C) - np.sum(W * (pr.C @ W)))
+        + pen.weight * np.linalg.norm(W, axis=1).sum()
     )
     assert r1.objective == pytest.approx(direct, rel=1e-10)
     assert r1.objective < r1.history["loss"][0]
-    twin = SPCANet(3, 4, network=True)
+    twin = SPCANet(3, 4, penalties=r1.penalties, network=True)
     twin.load_state_dict(r1.model.state_dict())
     C, W0 = torch.tensor(pr.C), torch.tensor(pr.V)
     torch.testing.assert_close(twin.double()(C, W0).W, r1.model(C, W0).W)
@@ -130,3 +140,59 @@ def test_spcanet_on_large_d_uses_the_factored_gradient():
     r = train_spcanet(X, 3, n_stages=3, n_epochs=5)
     assert r.components.shape == (300, 3)
     np.testing.assert_allclose(r.components.T @ r.components, np.eye(3), atol=1e-10)
+
+
+def test_public_stiefel_projection_has_the_stable_backward_on_torch():
+    """sparseopt.prox.stiefel_projection on tensors is the deep package's projection (one copy)."""
+    gen = torch.Generator().manual_seed(3)
+    Q, _ = torch.linalg.qr(torch.randn(8, 3, dtype=torch.float64, generator=gen))
+    V = (2.0 * Q).requires_grad_()  # all singular values equal: SVD autograd gives inf/NaN here
+    g = torch.autograd.grad(prox.stiefel_projection(V).square().sum(), V)[0]
+    assert torch.isfinite(g).all()
+    assert torch.autograd.gradcheck(prox.stiefel_projection, (V,))
+
+
+@pytest.mark.parametrize("pen", [L21(0.3), L1(0.1), L2p(0.2, p=0.5), L20(0.1)])
+def test_penalty_value_works_on_numpy_and_on_tensors_that_require_grad(pen):
+    W = np.random.default_rng(0).standard_normal((7, 3))
+    Wt = torch.tensor(W, requires_grad=True)
+    v = pen.value(Wt)
+    assert isinstance(pen.value(W), float)
+    assert float(v.detach()) == pytest.approx(pen.value(W), rel=1e-12)
+    if pen.differentiable:
+        (g,) = torch.autograd.grad(v, Wt)
+        assert torch.isfinite(g).all()
+
+
+@pytest.mark.parametrize(
+    ("penalty", "kw"), [("l21", {}), ("l2p", {"p": 0.5}), ("l21", {"mu": 0.2})]
+)
+def test_spcanet_supports_the_solvers_penalties_and_they_change_the_answer(penalty, kw):
+    X = planted(seed=8)
+    base = train_spcanet(X, 3, n_stages=3, n_epochs=3)
+    r = train_spcanet(X, 3, n_stages=3, n_epochs=3, penalty=penalty, **kw)
+    assert [pen.name for pen in r.penalties] == [penalty] + (["l1"] if kw.get("mu") else [])
+    if (penalty, kw) != ("l21", {}):
+        assert not np.allclose(r.scores, base.scores)
+
+
+def test_spcanet_refuses_l20_by_name():
+    with pytest.raises(ValueError, match="l20"):
+        train_spcanet(planted(seed=9), 3, n_stages=2, n_epochs=1, penalty="l20")
+    with pytest.raises(ValueError, match="l20"):
+        SPCANet(3, 2, penalties=(L20(0.1),))
+
+
+def test_solver_and_network_share_the_objective():
+    """The training loss at W is the solver's objective at W (one function, two array libraries)."""
+    X = planted(seed=10)
+    problem = sspca_problem(X, 3)
+    res = structured_sparse_pca(None, problem=problem, lam=0.4, mu=0.1)
+    W = res.components
+    C = problem.linear_operator(torch.as_tensor)
+    from sparseopt.stages import sspca_objective
+
+    Wt = torch.as_tensor(W)
+    assert float(sspca_objective(Wt, C(Wt), problem.trace, res.penalties)) == pytest.approx(
+        problem.objective(W, res.penalties), rel=1e-12
+    )

@@ -7,18 +7,19 @@ from ._rpca import (
     leading_singular_values,
     robust_pca,
 )
-from ._sspca import (
+from ._sspca import SSPCAResult, sspca_path, structured_sparse_pca
+from ._sspca_problem import (
+    DegenerateSubspaceWarning,
     SSPCAProblem,
-    SSPCAResult,
     default_n_components,
     sspca_problem,
-    structured_sparse_pca,
 )
 from ._svt import SVD_METHODS, SVTOperator
 
 __all__ = [
     "SVD_METHODS",
     "ZERO",
+    "DegenerateSubspaceWarning",
     "RPCAResult",
     "SSPCAProblem",
     "SSPCAResult",
@@ -27,6 +28,7 @@ __all__ = [
     "default_n_components",
     "leading_singular_values",
     "robust_pca",
+    "sspca_path",
     "sspca_problem",
     "structured_sparse_pca",
 ]

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..decomposition._sspca import default_n_components, sspca_problem, structured_sparse_pca
+from ..decomposition._sspca import _solve, resolve_penalties
+from ..decomposition._sspca_problem import build_problem
 from ._base import BaseSelector
 
 __all__ = ["SparsePCASelector"]
@@ -23,7 +24,7 @@ class SparsePCASelector(BaseSelector):
     .. math::
 
         \min_{W} \tfrac{1}{2s_1}\|X_c^\top - WW^\top X_c^\top\|_F^2 + \lambda\,\|W\|_{2,1}
-        + \mu\,\|W\|_1 \quad\text{s.t.}\quad W^\top W = I_p
+        + \mu\,\|W\|_1 \quad\text{s.t.}\quad W^\top W = I_k
 
     (or an ℓ₂,ₚ / ℓ₂,₀ row penalty) and scores feature *i* by the norm of the
     *i*-th row of W: features that the sparse principal subspace cannot do
@@ -37,8 +38,11 @@ class SparsePCASelector(BaseSelector):
         Features kept by ``transform``: a count, a fraction in (0, 1], or None for half.
         The scores and the full ranking do not depend on it.
     n_components : int or "auto", default "auto"
-        Dimension p of the principal subspace. "auto": the fewest components
-        explaining 80 % of the variance, clipped to [2, 50] (needs no labels).
+        Dimension k of the principal subspace. "auto": the fewest components
+        explaining 80 % of the variance, clipped to [2, 50] and to the rank of X
+        (needs no labels). A k above the rank of the centred X is an error (the
+        extra directions would be arbitrary); tied eigenvalues at k (e.g.
+        isotropic data) give a ``DegenerateSubspaceWarning``.
     lam : float, default 0.25
         Row-sparsity strength relative to the data (multiples of the median row
         norm of the data-term gradient at the principal subspace): scale- and
@@ -46,21 +50,25 @@ class SparsePCASelector(BaseSelector):
     mu : float, default 0.0
         Entrywise ℓ₁ strength, relative likewise.
     penalty : {"l21", "l2p", "l20"}, default "l21"
-        Row penalty: ℓ₂,₁ (convex), ℓ₂,ₚ (0 < p < 1) or ℓ₂,₀.
+        Row penalty: ℓ₂,₁ (convex), ℓ₂,ₚ (0 < p < 1) or ℓ₂,₀ (classical solver only:
+        its value is piecewise constant, so SPCA-Net's training loss cannot see it).
     p : float, default 0.5
-        Exponent of the ℓ₂,ₚ penalty.
+        Exponent of the ℓ₂,ₚ penalty (not the number of components: that is ``n_components``).
     max_iter : int, default 20000
         Cap on ADMM iterations (a ConvergenceWarning is raised when reached).
+        Classical solver only.
     tol : float, default 1e-5
-        Tolerance on the subspace change and the primal residuals.
+        Tolerance on the KKT residual. Classical solver only.
     init : {"pca", "random"}, default "pca"
         Start of the solver; "random" (seeded by ``random_state``) converges to
-        the same answer.
+        the same answer. Classical solver only.
     random_state : int, RandomState instance or None, default None
     deep : bool, default False
         Train SPCA-Net (the unfolded ADMM, :mod:`sparseopt_deep`, needs torch)
         instead of running the classical solver; the scores are the row norms of
-        its last stage's W. The parameters below apply only then.
+        its last stage's W. The parameters below apply only then; setting one of
+        them with ``deep=False``, or a classical-only one (``max_iter``, ``tol``,
+        ``init``) with ``deep=True``, is an error rather than silently ignored.
     n_stages : int, default 10
         SPCA-Net stages K.
     n_epochs : int, default 300
@@ -70,6 +78,10 @@ class SparsePCASelector(BaseSelector):
         Learned row module in every W-step (False: plain iteration with learned scalars).
     dynamic : bool, default True
         Per-stage scalars (False: one set shared by all stages).
+    device : str, default "cpu"
+        Torch device of the training (e.g. "cuda").
+    verbose : bool, default False
+        Show a progress bar (epoch, loss) while training.
 
     Attributes
     ----------
@@ -89,8 +101,9 @@ class SparsePCASelector(BaseSelector):
         Whether the KKT stopping rule was met (None for deep=True).
     model_ : sparseopt_deep.SPCANet
         The trained network (deep=True only).
-    lam_, mu_ : float
-        Absolute penalty weights used (in the scaled problem).
+    penalties_ : tuple of sparseopt.penalties.Penalty
+        The active penalty blocks with their *absolute* weights (in the scaled
+        problem); ``lam``/``mu`` stay the relative strengths you set.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when X has string column names.
@@ -132,6 +145,20 @@ class SparsePCASelector(BaseSelector):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "network": ["boolean"],
         "dynamic": ["boolean"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    #: Parameters only one of the two paths honours (with their defaults): setting one for the
+    #: other path is refused instead of silently ignored.
+    _CLASSICAL_ONLY: ClassVar[dict] = {"max_iter": 20000, "tol": 1e-5, "init": "pca"}
+    _DEEP_ONLY: ClassVar[dict] = {
+        "n_stages": 10,
+        "n_epochs": 300,
+        "learning_rate": 1e-2,
+        "network": True,
+        "dynamic": True,
+        "device": "cpu",
     }
 
     def __init__(
@@ -153,6 +180,8 @@ class SparsePCASelector(BaseSelector):
         learning_rate=1e-2,
         network=True,
         dynamic=True,
+        device="cpu",
+        verbose=False,
     ):
         self.n_features_to_select = n_features_to_select
         self.n_components = n_components
@@ -170,36 +199,51 @@ class SparsePCASelector(BaseSelector):
         self.learning_rate = learning_rate
         self.network = network
         self.dynamic = dynamic
+        self.device = device
+        self.verbose = verbose
+
+    def _check_path_params(self) -> None:
+        """Refuse parameters that the chosen path (classical or deep) would ignore."""
+        other = self._CLASSICAL_ONLY if self.deep else self._DEEP_ONLY
+        ignored = sorted(k for k, default in other.items() if getattr(self, k) != default)
+        if ignored:
+            path = "deep=True (SPCA-Net)" if self.deep else "the classical solver (deep=False)"
+            raise ValueError(
+                f"{', '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} no effect with "
+                f"{path}; leave {'it' if len(ignored) == 1 else 'them'} at the default."
+            )
+        if self.deep and self.penalty == "l20":
+            raise ValueError(
+                "penalty='l20' is not supported with deep=True: the l2,0 value is piecewise "
+                "constant, so SPCA-Net's training loss cannot see it. Use 'l21' or 'l2p'."
+            )
 
     def _fit_scores(self, X, n_select):
-        p = default_n_components(X) if self.n_components == "auto" else int(self.n_components)
-        problem = sspca_problem(X, p)  # checks 1 <= p < min(n_samples, n_features)
-        self.n_components_ = p
+        self._check_path_params()
+        # X is validated by fit (once); the problem is built once, "auto" resolved from the
+        # same eigen-decomposition, and messages quote the shape the user passed.
+        problem = build_problem(X, self.n_components, input_shape=(X.shape[0], self.n_features_in_))
+        self.n_components_ = problem.n_components
         if self.deep:
-            return self._fit_deep(X, problem)
-        result = structured_sparse_pca(
-            X,
-            p,
-            lam=self.lam,
-            mu=self.mu,
-            penalty=self.penalty,
-            p=self.p,
+            return self._fit_deep(problem)
+        blocks = resolve_penalties(problem, self.lam, self.mu, self.penalty, self.p)
+        result = _solve(
+            problem,
+            blocks,
             init=self.init,
             max_iter=self.max_iter,
             tol=self.tol,
             random_state=self.random_state,
-            problem=problem,
         )
         self.components_ = result.components
         self.n_iter_ = result.n_iter
         self.objective_history_ = np.asarray(result.history["objective"])
         self.converged_ = result.converged
-        self.lam_ = result.lam
-        self.mu_ = result.mu
+        self.penalties_ = result.penalties
         return result.scores
 
-    def _fit_deep(self, X, problem):
-        """Train SPCA-Net on X (see :func:`sparseopt_deep.train_spcanet`)."""
+    def _fit_deep(self, problem):
+        """Train SPCA-Net on the problem (see :func:`sparseopt_deep.train_spcanet`)."""
         try:
             from sparseopt_deep import train_spcanet
         except ImportError as exc:
@@ -209,23 +253,25 @@ class SparsePCASelector(BaseSelector):
             ) from exc
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         result = train_spcanet(
-            X,
-            self.n_components_,
+            None,
+            problem=problem,
             lam=self.lam,
             mu=self.mu,
+            penalty=self.penalty,
+            p=self.p,
             n_stages=self.n_stages,
             dynamic=self.dynamic,
             network=self.network,
             n_epochs=self.n_epochs,
             learning_rate=self.learning_rate,
             random_state=seed,
-            problem=problem,
+            device=self.device,
+            progress=bool(self.verbose),
         )
         self.model_ = result.model
         self.components_ = result.components
         self.n_iter_ = self.n_epochs
         self.objective_history_ = np.asarray(result.history["loss"])
         self.converged_ = None  # training has no convergence test
-        self.lam_ = result.lam
-        self.mu_ = result.mu
+        self.penalties_ = result.penalties
         return result.scores

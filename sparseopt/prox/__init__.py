@@ -17,8 +17,17 @@ stiefel_projection      argmin ‖W − V‖ s.t. WᵀW = I           polar fact
 ======================  ====================================  ===============================
 
 NumPy input runs through Numba kernels (compiled once per dtype, cached on
-disk); float32 and float64 are kept, any other dtype is converted to float64,
-and the result is a new C-contiguous array. Input from another Array-API
+disk); float32 and float64 are kept, any other real dtype is converted to
+float64, and the result is a new C-contiguous array. Complex input is refused
+with a TypeError on every path (these are real proximal maps; silently dropping
+the imaginary part would be a wrong answer).
+
+Non-finite values, the same on every path: the thresholds (soft, hard, row-wise,
+ℓₚ, sparse-group) propagate NaN like any arithmetic, a NaN entry giving NaN in
+its entry (elementwise maps) or in its row (row-wise maps; ``row_l0_threshold``
+keeps such a row as it is); the projections that need a decomposition or a
+sort (``stiefel_projection``, ``svt``, ``row_hard_threshold``) refuse NaN and
+infinity with a ValueError. Input from another Array-API
 library (e.g. a torch tensor) runs through the reference implementation in
 :mod:`sparseopt.prox._reference`, which is differentiable by that library's
 autograd: this is how the deep package reuses the very same operators.
@@ -37,6 +46,7 @@ import math
 import numbers
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from . import _kernels as _k
 from . import _reference as _ref
@@ -56,13 +66,30 @@ __all__ = [
 
 
 def _is_numpy(V) -> bool:
-    return isinstance(V, np.ndarray | np.generic)
+    """True for the Numba path (NumPy arrays and scalars); False for other array libraries.
+
+    Complex input is refused here, for both paths.
+    """
+    dtype = getattr(V, "dtype", None)
+    if dtype is not None and "complex" in str(dtype):
+        raise TypeError(f"Proximal operators need real input, got dtype {dtype}.")
+    # Lists and Python numbers (no dtype) are array_like for NumPy.
+    return isinstance(V, np.ndarray | np.generic) or dtype is None
+
+
+def _check_finite_any(V, name: str) -> None:
+    """ValueError unless every entry is finite, on any Array-API array."""
+    xp = array_namespace(V)
+    if not bool(xp.all(xp.isfinite(V))):
+        raise ValueError(f"{name} got non-finite values (NaN or inf).")
 
 
 def _as_kernel_array(V, name: str = "V", ndim: int | None = None) -> np.ndarray:
     """C-contiguous float32/float64 copy-free view where possible, with checks."""
     V = np.asarray(V)
     if V.dtype not in (np.float32, np.float64):
+        if np.iscomplexobj(V):
+            raise TypeError(f"{name} must be real, got dtype {V.dtype}.")
         if not (np.issubdtype(V.dtype, np.number) or V.dtype == np.bool_):
             raise TypeError(f"{name} must be a numeric array, got dtype {V.dtype}.")
         V = V.astype(np.float64)
@@ -198,8 +225,11 @@ def row_hard_threshold(V, s):
     if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
         raise ValueError(f"s must be a non-negative integer, got {s!r}.")
     if not _is_numpy(V):
+        _check_finite_any(V, "row_hard_threshold")
         return _ref.row_hard_threshold(V, s)
     V = _as_kernel_array(V, ndim=2)
+    if not np.all(np.isfinite(V)):
+        raise ValueError("row_hard_threshold got non-finite values (NaN or inf).")
     return _k.row_hard_threshold_kernel(V, int(s), np.empty_like(V))
 
 
@@ -216,6 +246,7 @@ def stiefel_projection(V):
     V : array_like, shape (d, p) with p <= d
     """
     if not _is_numpy(V):
+        _check_finite_any(V, "stiefel_projection")
         return _ref.stiefel_projection(V)
     V = _as_kernel_array(V, ndim=2)
     if V.shape[1] > V.shape[0]:
@@ -235,6 +266,7 @@ def svt(M, t, return_rank: bool = False):
     number of singular values above ``t``.
     """
     if not _is_numpy(M):
+        _check_finite_any(M, "svt")
         return _ref.svt(M, t)
     t = _check_threshold(t)
     M = _as_kernel_array(M, "M", ndim=2)

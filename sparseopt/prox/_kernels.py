@@ -27,6 +27,8 @@ def _row_norm(V, i):
         s += V[i, j] * V[i, j]
     if 1e-280 < s < 1e280:
         return np.sqrt(s)
+    if s != s:
+        return s  # a NaN entry: the norm is NaN (the rescaling below would skip it)
     if s == 0.0:
         # Either a zero row or entries so small that their squares underflow.
         zero = True
@@ -51,14 +53,26 @@ def _row_norm(V, i):
 
 
 @njit(**_JIT)
+def _shrink(nrm, t):
+    """Row scale max(1 − t/‖v‖, 0); NaN for a NaN norm (NaN propagates, as on every path)."""
+    if nrm > t:
+        return 1.0 - t / nrm
+    if nrm != nrm:
+        return nrm
+    return 0.0
+
+
+@njit(**_JIT)
 def soft_threshold_kernel(v, t, out):
-    """out[i] = sign(v[i]) · max(|v[i]| − t, 0) on flat arrays."""
+    """out[i] = sign(v[i]) · max(|v[i]| − t, 0) on flat arrays (NaN stays NaN)."""
     for i in range(v.size):
         x = v[i]
         if x > t:
             out[i] = x - t
         elif x < -t:
             out[i] = x + t
+        elif x != x:
+            out[i] = x
         else:
             out[i] = 0.0
     return out
@@ -66,10 +80,10 @@ def soft_threshold_kernel(v, t, out):
 
 @njit(**_JIT)
 def hard_threshold_kernel(v, thr, out):
-    """out[i] = v[i] if |v[i]| > thr else 0 on flat arrays."""
+    """out[i] = 0 if |v[i]| <= thr else v[i] on flat arrays (NaN stays NaN)."""
     for i in range(v.size):
         x = v[i]
-        out[i] = x if abs(x) > thr else 0.0
+        out[i] = 0.0 if abs(x) <= thr else x
     return out
 
 
@@ -86,8 +100,7 @@ def row_soft_threshold_kernel(V, t, out):
     """Row-wise group soft threshold: out[i] = V[i] · max(1 − t/‖V[i]‖, 0)."""
     n, p = V.shape
     for i in range(n):
-        nrm = _row_norm(V, i)
-        scale = 1.0 - t / nrm if nrm > t else 0.0
+        scale = _shrink(_row_norm(V, i), t)
         for j in range(p):
             out[i, j] = V[i, j] * scale
     return out
@@ -104,11 +117,10 @@ def sparse_group_threshold_kernel(V, lam, mu, out):
                 x = x - mu
             elif x < -mu:
                 x = x + mu
-            else:
+            elif x == x:
                 x = 0.0
             out[i, j] = x
-        nrm = _row_norm(out, i)
-        scale = 1.0 - lam / nrm if nrm > lam else 0.0
+        scale = _shrink(_row_norm(out, i), lam)
         for j in range(p):
             out[i, j] *= scale
     return out
@@ -116,10 +128,10 @@ def sparse_group_threshold_kernel(V, lam, mu, out):
 
 @njit(**_JIT)
 def row_l0_threshold_kernel(V, thr, out):
-    """Keep rows with ‖V[i]‖ > thr, zero the others."""
+    """Zero the rows with ‖V[i]‖ <= thr, keep the others (a row with a NaN is kept, NaN and all)."""
     n, p = V.shape
     for i in range(n):
-        keep = _row_norm(V, i) > thr
+        keep = not (_row_norm(V, i) <= thr)
         for j in range(p):
             out[i, j] = V[i, j] if keep else 0.0
     return out
@@ -144,7 +156,7 @@ def row_hard_threshold_kernel(V, s, out):
 @njit(**_JIT)
 def lp_scalar(a, t, p):
     """Prox of t·r^p (0 < p < 1) at a ≥ 0; see ``_reference.lp_threshold_scalar``."""
-    if t <= 0.0:
+    if t <= 0.0 or a != a:
         return a
     base = 2.0 * t * (1.0 - p)
     r_tau = base ** (1.0 / (2.0 - p))
@@ -171,7 +183,7 @@ def row_lp_threshold_kernel(V, t, p, out):
     for i in range(n):
         a = _row_norm(V, i)
         r = lp_scalar(a, t, p)
-        scale = r / a if a > 0.0 else 0.0
+        scale = r / a if a > 0.0 else (a if a != a else 0.0)
         for j in range(m):
             out[i, j] = V[i, j] * scale
     return out

@@ -60,14 +60,14 @@ def sparse_group_threshold(V, lam, mu):
 def hard_threshold(V, t):
     """Prox of t‖·‖₀: keep entries with |v| > √(2t), zero the rest."""
     xp = array_namespace(V)
-    return xp.where(xp.abs(V) > math.sqrt(2.0 * float(t)), V, xp.zeros_like(V))
+    return xp.where(xp.abs(V) <= math.sqrt(2.0 * float(t)), xp.zeros_like(V), V)
 
 
 def row_l0_threshold(V, t):
     """Prox of t‖·‖₂,₀ (t times the number of non-zero rows): keep rows with ‖vⁱ‖ > √(2t)."""
     xp = array_namespace(V)
-    keep = row_norms(V) > math.sqrt(2.0 * float(t))
-    return xp.where(keep, V, xp.zeros_like(V))
+    drop = row_norms(V) <= math.sqrt(2.0 * float(t))
+    return xp.where(drop, xp.zeros_like(V), V)
 
 
 def row_hard_threshold(V, s):
@@ -98,7 +98,7 @@ def lp_threshold_scalar(a, t, p):
     method from r = a (the function is concave-increasing there, so Newton is monotone).
     At a = τ both 0 and the root are minimisers; we return 0.
     """
-    if t <= 0.0:
+    if t <= 0.0 or a != a:
         return a
     base = 2.0 * t * (1.0 - p)
     r_tau = base ** (1.0 / (2.0 - p))
@@ -141,9 +141,20 @@ def stiefel_projection(V):
     argmin ‖W − V‖_F subject to WᵀW = I (V is d × p with p ≤ d). Unique when V
     has full column rank.
     """
+    if _is_torch(V):
+        # One differentiable projection for torch, with a backward that stays finite where
+        # singular values (nearly) coincide (differentiating the SVD does not); it lives in
+        # the torch package, imported only when a torch tensor arrives here.
+        from sparseopt_deep.linalg import stiefel_projection as torch_stiefel_projection
+
+        return torch_stiefel_projection(V)
     xp = array_namespace(V)
     U, _, Vt = xp.linalg.svd(V, full_matrices=False)
     return U @ Vt
+
+
+def _is_torch(V) -> bool:
+    return type(V).__module__.startswith("torch")
 
 
 def svt(M, t):

@@ -5,7 +5,14 @@ these same functions; only the operators and scalars differ.
 """
 
 from .rpca import RPCAOperators, RPCAState, rpca_stage
-from .sspca import SSPCAOperators, SSPCAParams, SSPCAState, sspca_admm_stage
+from .sspca import (
+    SSPCAOperators,
+    SSPCAParams,
+    SSPCAState,
+    initial_state,
+    sspca_admm_stage,
+    sspca_objective,
+)
 
 __all__ = [
     "RPCAOperators",
@@ -13,6 +20,8 @@ __all__ = [
     "SSPCAOperators",
     "SSPCAParams",
     "SSPCAState",
+    "initial_state",
     "rpca_stage",
     "sspca_admm_stage",
+    "sspca_objective",
 ]

@@ -1,11 +1,11 @@
 r"""One ADMM iteration of structured sparse PCA, written once for NumPy and torch.
 
-Model (Xiu et al.; METHODS §2), with :math:`C = A A^\top` the (scaled) covariance:
+Model (Xiu et al.), with :math:`C = A A^\top` the (scaled) covariance:
 
 .. math::
 
-    \min_{W \in \mathbb{R}^{d\times p}} \; -\tfrac12 \operatorname{tr}(W^\top C W)
-    + \sum_j g_j(W) \quad \text{s.t.} \quad W^\top W = I_p ,
+    \min_{W \in \mathbb{R}^{d\times k}} \; -\tfrac12 \operatorname{tr}(W^\top C W)
+    + \sum_j g_j(W) \quad \text{s.t.} \quad W^\top W = I_k ,
 
 where each :math:`g_j` is a penalty with a cheap proximal map (ℓ₂,₁ rows, ℓ₁
 entries, ℓ₂,ₚ or ℓ₂,₀ rows). Splitting :math:`W = Y_j` with multipliers
@@ -60,7 +60,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-__all__ = ["SSPCAOperators", "SSPCAParams", "SSPCAState", "sspca_admm_stage"]
+from array_api_compat import array_namespace
+
+__all__ = [
+    "SSPCAOperators",
+    "SSPCAParams",
+    "SSPCAState",
+    "initial_state",
+    "sspca_admm_stage",
+    "sspca_objective",
+]
 
 
 class SSPCAState(NamedTuple):
@@ -122,3 +131,34 @@ def sspca_admm_stage(state: SSPCAState, G, params: SSPCAParams, ops: SSPCAOperat
     )
     new_Lam = tuple(Lam + a * (W - Y) for Lam, a, Y in zip(Lams, alphas, new_Y))
     return SSPCAState(W, new_Y, new_Lam)
+
+
+def initial_state(W0, n_blocks: int) -> SSPCAState:
+    """The ADMM's start from ``W0`` (orthonormal columns): ``Y_j = W0``, ``Λ_j = 0`` for every block.
+
+    Array-API generic, so the solver (NumPy) and SPCA-Net (torch) start the same way.
+    """
+    xp = array_namespace(W0)
+    return SSPCAState(
+        W0,
+        tuple(xp.asarray(W0, copy=True) for _ in range(n_blocks)),
+        tuple(xp.zeros_like(W0) for _ in range(n_blocks)),
+    )
+
+
+def sspca_objective(W, G, trace, penalties):
+    r"""The objective :math:`\tfrac12(\operatorname{tr}C - \langle W, CW\rangle) + \sum_j g_j(W)`.
+
+    For orthonormal ``W`` with ``G = CW``; ``penalties`` are
+    :class:`sparseopt.penalties.Penalty` objects (their ``value`` includes the
+    weight). Array-API generic: a float for NumPy input, a 0-d tensor (with
+    autograd) for torch, so it is both the solver's objective and SPCA-Net's
+    training loss.
+    """
+    xp = array_namespace(W)
+    val = 0.5 * (trace - xp.sum(W * G))
+    if type(val).__module__.startswith("numpy"):
+        val = float(val)
+    for pen in penalties:
+        val = val + pen.value(W)
+    return val
