@@ -267,7 +267,7 @@ def test_deep_methods(scenes, tmp_path, method, capsys):
             f"RPCADetector(deep=True, model={method!r}) with its shipped weights is not "
             f"available in this build yet ({exc}); the lead enables this test with the weights."
         )
-    img_dir, mask_dir = scenes
+    img_dir, _ = scenes
     out = tmp_path / "out"
     assert main(["detect", str(img_dir), "--method", method, "--out", str(out)]) == 0
     assert (out / "s0_mask.png").exists()
