@@ -329,6 +329,166 @@ def run_select(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- detect, evaluate
+# The parsers live here and the handlers in sparseopt.istd.cli, imported only when the command
+# runs, so that `sparseopt --help` does not load the detectors.
+
+#: Detector names accepted by ``sparseopt detect --method`` (the last two are deep networks).
+DETECT_METHODS = ("ipi", "rpca", "pstnn", "mpcm", "tophat", "lrpcanet", "rpcanet")
+SCHEDULER_ENV = "SPARSEOPT_DASK_SCHEDULER"
+
+
+def _lazy(target: str):
+    """A handler ``"module:function"`` imported when called."""
+
+    def handler(args):
+        module, func = target.split(":")
+        return getattr(importlib.import_module(module), func)(args)
+
+    handler.target = target
+    return handler
+
+
+def _threshold_arg(s: str):
+    if s in ("adaptive", "relmax", "both"):
+        return s
+    try:
+        v = float(s)
+    except ValueError:
+        v = None
+    if v is None or not np.isfinite(v):
+        raise argparse.ArgumentTypeError(
+            f"expected 'adaptive', 'relmax', 'both' or a finite number, got {s!r}"
+        )
+    return v
+
+
+def _ratio_arg(s: str) -> float:
+    v = positive_float(s)
+    if v > 1:
+        raise argparse.ArgumentTypeError(f"expected a ratio in (0, 1], got {s!r}")
+    return v
+
+
+def add_detect(sub) -> argparse.ArgumentParser:
+    """Register ``detect`` on an ``argparse`` sub-parser collection; returns its parser."""
+    p = sub.add_parser(
+        "detect",
+        help="detect small infrared targets in images, folders or glob patterns",
+        **_parser_kw(
+            "Detect small infrared targets. With --out DIR, write per image a mask PNG, a score "
+            "map and optionally an overlay, plus one detections.csv; re-running resumes (images "
+            "whose outputs exist are skipped) and nothing is overwritten without --force. "
+            "Without --out, print the targets of each image.",
+            "sparseopt detect NUDT-SIRST/images/ --method ipi --out results/ --n-jobs 2\n"
+            "sparseopt detect 'scenes/**/*.png' --overlay --out results/\n"
+            "sparseopt detect --demo",
+        ),
+    )
+    p.add_argument(
+        "paths",
+        metavar="PATH",
+        nargs="*",
+        help="image files (PNG, BMP, TIFF, JPEG; colour → grey), folders or glob patterns",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on a seeded synthetic 256×256 scene with three planted targets and report "
+        "which were found",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the --demo scene")
+    p.add_argument(
+        "--method",
+        choices=DETECT_METHODS,
+        default="ipi",
+        help="detector: IPI (robust PCA of the patch image), rpca (the same with every option "
+        "at its default), PSTNN, MPCM, a white top-hat, or the deep L-RPCANet / RPCANet",
+    )
+    p.add_argument("--weights", type=Path, help="weights file of a deep method")
+    p.add_argument("--device", help="torch device of a deep method (cpu, cuda, ...)")
+    p.add_argument(
+        "--threshold",
+        type=_threshold_arg,
+        default=None,
+        help="'adaptive' (mean + k·std), 'relmax' (ratio·max), 'both', or an absolute value "
+        "(default: the method's)",
+    )
+    p.add_argument("--k", type=finite_nonneg, default=None, help="k of the adaptive rule")
+    p.add_argument("--ratio", type=_ratio_arg, default=None, help="ratio of the relmax rule")
+    p.add_argument("--out", type=Path, default=None, help="output folder (created if needed)")
+    p.add_argument(
+        "--score-format",
+        choices=("npy", "png"),
+        default="npy",
+        help="score map as float32 .npy, or 16-bit PNG scaled to the image's maximum",
+    )
+    p.add_argument("--overlay", action="store_true", help="also write <stem>_overlay.png")
+    p.add_argument(
+        "--force", action="store_true", help="recompute every image and overwrite its outputs"
+    )
+    p.add_argument(
+        "--n-jobs", type=positive_int, default=1, help="images processed in parallel (processes)"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=os.environ.get(SCHEDULER_ENV),
+        metavar="ADDRESS",
+        help=f"Dask scheduler (tcp://host:port) to run the images on (env {SCHEDULER_ENV})",
+    )
+    p.set_defaults(func=_lazy("sparseopt.istd.cli:run_detect"))
+    return p
+
+
+def finite_nonneg(s: str) -> float:
+    v = finite_float(s)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {s!r}")
+    return v
+
+
+def add_evaluate(sub) -> argparse.ArgumentParser:
+    """Register ``evaluate``; returns its parser."""
+    p = sub.add_parser(
+        "evaluate",
+        help="metrics (mIoU, nIoU, F1, Pd, Fa) of saved predictions against ground-truth masks",
+        **_parser_kw(
+            "Pair the predictions in PRED_DIR with the masks in MASK_DIR by image name and print "
+            "the metrics table. Predictions: <stem>_score.npy/.png and <stem>_mask.png as "
+            "written by `sparseopt detect`, or plain <stem>.png/.npy (PNG values are divided by "
+            "their maximum, 255 or 65535). Masks: <stem>, <stem>_pixels0 or <stem>_mask with an "
+            "image extension, binarised at half the maximum. The rpcanet convention scores score "
+            "maps (binarised at half of each image's maximum, on a 256×256 grid); basicirstd "
+            "scores the detector's masks at native resolution (p > 0.5).",
+            "sparseopt evaluate results/ NUDT-SIRST/masks/ --convention rpcanet",
+        ),
+    )
+    p.add_argument("pred_dir", type=Path, metavar="PRED_DIR", help="folder of predictions")
+    p.add_argument("mask_dir", type=Path, metavar="MASK_DIR", help="folder of ground-truth masks")
+    p.add_argument(
+        "--convention",
+        choices=("rpcanet", "basicirstd"),
+        default="rpcanet",
+        help="metric convention (see sparseopt.istd.metrics)",
+    )
+    p.add_argument(
+        "--pred",
+        choices=("auto", "score", "mask"),
+        default="auto",
+        help="which prediction to score: auto = score maps for rpcanet, masks for basicirstd",
+    )
+    p.add_argument(
+        "--subset",
+        action="store_true",
+        help="score only the images that have both a prediction and a mask (by default a "
+        "prediction without a mask is an error, and so is a mask without a prediction)",
+    )
+    p.add_argument("--out", type=Path, help="also write the metrics as JSON to this file")
+    p.add_argument("--force", action="store_true", help="allow --out to overwrite a file")
+    p.set_defaults(func=_lazy("sparseopt.istd.cli:run_evaluate"))
+    return p
+
+
 # --------------------------------------------------------------------------- bench
 
 
@@ -412,8 +572,8 @@ def _first_docstring_line(path: Path) -> str | None:
 COMMANDS: list[tuple[str, str]] = [
     ("demo", "sparseopt.cli:add_demo"),
     ("select", "sparseopt.cli:add_select"),
-    ("detect", "sparseopt.istd.cli:add_detect"),
-    ("evaluate", "sparseopt.istd.cli:add_evaluate"),
+    ("detect", "sparseopt.cli:add_detect"),
+    ("evaluate", "sparseopt.cli:add_evaluate"),
     ("bench", "sparseopt.cli:add_bench"),
 ]
 
@@ -452,7 +612,6 @@ def _error(args, message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from ._io import OutputError
-    from .datasets import DataNotFoundError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -464,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     except CLIError as exc:
         _error(args, str(exc))
         return exc.code
-    except (OutputError, DataNotFoundError, FileNotFoundError) as exc:
+    except (OutputError, FileNotFoundError) as exc:  # DataNotFoundError is a FileNotFoundError
         _error(args, str(exc))
         return 2
     except (ValueError, TypeError, NotImplementedError, ImportError) as exc:

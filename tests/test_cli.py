@@ -209,3 +209,17 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
+
+
+def test_help_does_not_load_the_solvers():
+    # `sparseopt --help` and `sparseopt detect --help` stay quick: handlers import on use.
+    code = (
+        "import sys\n"
+        "from sparseopt.cli import main\n"
+        "for argv in (['--help'], ['detect', '--help'], ['evaluate', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "heavy = [m for m in ('sklearn', 'scipy', 'numba', 'torch', 'sparseopt.istd') "
+        "if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)

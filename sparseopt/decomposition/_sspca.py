@@ -128,7 +128,7 @@ class SSPCAProblem:
         return self.V.shape[1]
 
     def row_gradient_scale(self) -> tuple[float, float]:
-        """(median row norm, median |entry|) of CV_p = V_p diag(evals): the λ and μ scales."""
+        """(median row norm, median absolute entry) of CV_p = V_p diag(evals): the λ and μ scales."""
         G = self.V * self.evals
         return float(np.median(np.linalg.norm(G, axis=1))), float(np.median(np.abs(G)))
 

@@ -1,4 +1,5 @@
-"""The ``sparseopt detect`` and ``sparseopt evaluate`` sub-commands.
+"""Handlers of the ``sparseopt detect`` and ``sparseopt evaluate`` sub-commands (their parsers
+are in :mod:`sparseopt.cli`).
 
 ``sparseopt detect PATH... --out DIR`` runs a detector over image files, folders and glob
 patterns. Per image ``<stem>`` it writes ``<stem>_mask.png`` (0/255), ``<stem>_score.npy``
@@ -28,37 +29,30 @@ image name and prints the metrics table (:mod:`sparseopt.istd.metrics`) in eithe
 
 from __future__ import annotations
 
-import argparse
 import csv
 import glob
 import io
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..cli import CLIError, _parser_kw, positive_float, positive_int
+from ..cli import DETECT_METHODS, CLIError
 
 __all__ = [
     "CSV_COLUMNS",
     "METHODS",
-    "add_detect",
-    "add_evaluate",
-    "add_subcommand",
     "expand_inputs",
     "make_detector",
     "run_detect",
     "run_evaluate",
 ]
 
-#: Classical detectors accepted by ``--method``.
-CLASSICAL_METHODS = ("ipi", "rpca", "pstnn", "mpcm", "tophat")
+#: Detector names accepted by ``--method``.
+METHODS = DETECT_METHODS
 #: Deep detectors, built by ``RPCADetector(deep=True, model=...)``.
 DEEP_METHODS = ("lrpcanet", "rpcanet")
-#: Detector names accepted by ``--method``.
-METHODS = CLASSICAL_METHODS + DEEP_METHODS
 #: Image file extensions picked up from folders.
 IMAGE_EXTS = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Columns of ``detections.csv``.
@@ -75,7 +69,6 @@ CSV_COLUMNS = (
     "bbox_row_max",
     "bbox_col_max",
 )
-SCHEDULER_ENV = "SPARSEOPT_DASK_SCHEDULER"
 
 
 def make_detector(method: str, *, weights=None, device=None, **kw):
@@ -99,30 +92,6 @@ def make_detector(method: str, *, weights=None, device=None, **kw):
     if method not in classes:
         raise ValueError(f"unknown method {method!r}; choose from {METHODS}.")
     return classes[method](**kw)
-
-
-def _threshold_arg(s: str):
-    if s in ("adaptive", "relmax", "both"):
-        return s
-    try:
-        v = float(s)
-    except ValueError:
-        v = None
-    if v is None or not np.isfinite(v):
-        raise argparse.ArgumentTypeError(
-            f"expected 'adaptive', 'relmax', 'both' or a finite number, got {s!r}"
-        )
-    return v
-
-
-def _ratio_arg(s: str) -> float:
-    v = positive_float(s)
-    if v > 1:
-        raise argparse.ArgumentTypeError(f"expected a ratio in (0, 1], got {s!r}")
-    return v
-
-
-# --------------------------------------------------------------------------- inputs
 
 
 def expand_inputs(paths) -> list[Path]:
@@ -316,89 +285,6 @@ def _csv_text(table: dict, order: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- detect
-
-
-def add_detect(sub) -> argparse.ArgumentParser:
-    """Register ``detect`` on an ``argparse`` sub-parser collection; returns its parser."""
-    p = sub.add_parser(
-        "detect",
-        help="detect small infrared targets in images, folders or glob patterns",
-        **_parser_kw(
-            "Detect small infrared targets. With --out DIR, write per image a mask PNG, a score "
-            "map and optionally an overlay, plus one detections.csv; re-running resumes (images "
-            "whose outputs exist are skipped) and nothing is overwritten without --force. "
-            "Without --out, print the targets of each image.",
-            "sparseopt detect NUDT-SIRST/images/ --method ipi --out results/ --n-jobs 2\n"
-            "sparseopt detect 'scenes/**/*.png' --overlay --out results/\n"
-            "sparseopt detect --demo",
-        ),
-    )
-    p.add_argument(
-        "paths",
-        metavar="PATH",
-        nargs="*",
-        help="image files (PNG, BMP, TIFF, JPEG; colour → grey), folders or glob patterns",
-    )
-    p.add_argument(
-        "--demo",
-        action="store_true",
-        help="run on a seeded synthetic 256×256 scene with three planted targets and report "
-        "which were found",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed of the --demo scene")
-    p.add_argument(
-        "--method",
-        choices=METHODS,
-        default="ipi",
-        help="detector: IPI (robust PCA of the patch image), rpca (the same with every option "
-        "at its default), PSTNN, MPCM, a white top-hat, or the deep L-RPCANet / RPCANet",
-    )
-    p.add_argument("--weights", type=Path, help="weights file of a deep method")
-    p.add_argument("--device", help="torch device of a deep method (cpu, cuda, ...)")
-    p.add_argument(
-        "--threshold",
-        type=_threshold_arg,
-        default=None,
-        help="'adaptive' (mean + k·std), 'relmax' (ratio·max), 'both', or an absolute value "
-        "(default: the method's)",
-    )
-    p.add_argument("--k", type=finite_nonneg, default=None, help="k of the adaptive rule")
-    p.add_argument("--ratio", type=_ratio_arg, default=None, help="ratio of the relmax rule")
-    p.add_argument("--out", type=Path, default=None, help="output folder (created if needed)")
-    p.add_argument(
-        "--score-format",
-        choices=("npy", "png"),
-        default="npy",
-        help="score map as float32 .npy, or 16-bit PNG scaled to the image's maximum",
-    )
-    p.add_argument("--overlay", action="store_true", help="also write <stem>_overlay.png")
-    p.add_argument(
-        "--force", action="store_true", help="recompute every image and overwrite its outputs"
-    )
-    p.add_argument(
-        "--n-jobs", type=positive_int, default=1, help="images processed in parallel (processes)"
-    )
-    p.add_argument(
-        "--scheduler",
-        default=os.environ.get(SCHEDULER_ENV),
-        metavar="ADDRESS",
-        help=f"Dask scheduler (tcp://host:port) to run the images on (env {SCHEDULER_ENV})",
-    )
-    p.set_defaults(func=run_detect)
-    return p
-
-
-def finite_nonneg(s: str) -> float:
-    from ..cli import finite_float
-
-    v = finite_float(s)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {s!r}")
-    return v
-
-
-#: Backwards-compatible name of :func:`add_detect`.
-add_subcommand = add_detect
 
 
 def _build_detector(args):
@@ -609,48 +495,6 @@ def _load_prediction(path: Path) -> np.ndarray:
     if np.issubdtype(a.dtype, np.integer):
         return a.astype(np.float64) / np.iinfo(a.dtype).max
     return a.astype(np.float64)
-
-
-def add_evaluate(sub) -> argparse.ArgumentParser:
-    """Register ``evaluate``; returns its parser."""
-    p = sub.add_parser(
-        "evaluate",
-        help="metrics (mIoU, nIoU, F1, Pd, Fa) of saved predictions against ground-truth masks",
-        **_parser_kw(
-            "Pair the predictions in PRED_DIR with the masks in MASK_DIR by image name and print "
-            "the metrics table. Predictions: <stem>_score.npy/.png and <stem>_mask.png as "
-            "written by `sparseopt detect`, or plain <stem>.png/.npy (PNG values are divided by "
-            "their maximum, 255 or 65535). Masks: <stem>, <stem>_pixels0 or <stem>_mask with an "
-            "image extension, binarised at half the maximum. The rpcanet convention scores score "
-            "maps (binarised at half of each image's maximum, on a 256×256 grid); basicirstd "
-            "scores the detector's masks at native resolution (p > 0.5).",
-            "sparseopt evaluate results/ NUDT-SIRST/masks/ --convention rpcanet",
-        ),
-    )
-    p.add_argument("pred_dir", type=Path, metavar="PRED_DIR", help="folder of predictions")
-    p.add_argument("mask_dir", type=Path, metavar="MASK_DIR", help="folder of ground-truth masks")
-    p.add_argument(
-        "--convention",
-        choices=("rpcanet", "basicirstd"),
-        default="rpcanet",
-        help="metric convention (see sparseopt.istd.metrics)",
-    )
-    p.add_argument(
-        "--pred",
-        choices=("auto", "score", "mask"),
-        default="auto",
-        help="which prediction to score: auto = score maps for rpcanet, masks for basicirstd",
-    )
-    p.add_argument(
-        "--subset",
-        action="store_true",
-        help="score only the images that have both a prediction and a mask (by default a "
-        "prediction without a mask is an error, and so is a mask without a prediction)",
-    )
-    p.add_argument("--out", type=Path, help="also write the metrics as JSON to this file")
-    p.add_argument("--force", action="store_true", help="allow --out to overwrite a file")
-    p.set_defaults(func=run_evaluate)
-    return p
 
 
 def run_evaluate(args) -> int:
