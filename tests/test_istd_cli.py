@@ -134,6 +134,16 @@ def test_bad_outputs_fail_before_the_work(scenes, tmp_path, capsys):
             ro.chmod(0o700)
 
 
+def test_out_folder_must_not_hold_the_inputs_and_weights_must_exist(scenes, tmp_path, capsys):
+    img_dir, _ = scenes
+    assert main(["detect", str(img_dir), "--out", str(img_dir)]) == 2
+    assert "lies in the --out folder" in capsys.readouterr().err
+    assert sorted(p.name for p in img_dir.iterdir()) == ["s0.png", "s1.png", "s2.png"]
+    for w in (tmp_path / "nope.safetensors", tmp_path):
+        assert main(["detect", str(img_dir), "--method", "lrpcanet", "--weights", str(w)]) == 2
+        assert "--weights" in capsys.readouterr().err
+
+
 def test_same_stem_from_two_folders_is_refused(scenes, tmp_path, capsys):
     img_dir, mask_dir = scenes
     out = tmp_path / "out"

@@ -288,6 +288,9 @@ def _csv_text(table: dict, order: list[str]) -> str:
 
 
 def _build_detector(args):
+    if args.weights is not None and not args.weights.is_file():
+        what = "is a directory" if args.weights.is_dir() else "does not exist"
+        raise CLIError(f"--weights {str(args.weights)!r} {what}.")
     try:
         return make_detector(
             args.method,
@@ -343,6 +346,14 @@ def run_detect(args) -> int:
         return _run_demo_scene(args, det)
 
     files = expand_inputs(args.paths)
+    if args.out is not None:
+        inside = [f for f in files if f.resolve().parent == args.out.resolve()]
+        if inside:
+            # A later run over the same folder would take the masks and maps for images.
+            raise CLIError(
+                f"{str(inside[0])!r} lies in the --out folder {str(args.out)!r}; write the "
+                "results to a folder of their own."
+            )
     if args.out is None:  # print-only mode: small batches, no files
         if args.n_jobs != 1 or args.scheduler:
             raise CLIError("--n-jobs/--scheduler need --out (results are written, not printed).")
