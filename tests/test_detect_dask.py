@@ -42,7 +42,7 @@ def test_dask_cluster_outputs_equal_the_single_process_run(tmp_path, monkeypatch
             # both workers were there to take the images
             assert len(client.scheduler_info()["workers"]) == 2
     single = _snapshot(tmp_path / "single")
-    assert len(single) == 4 * 3 + 1
+    assert len(single) == 4 * 3 + 2
     assert _snapshot(out) == single
     assert _snapshot(tmp_path / "env") == single
 

@@ -53,7 +53,7 @@ def test_detect_a_folder_writes_every_output(scenes, tmp_path, capsys):
     assert main(["detect", str(img_dir), "--out", str(out), "--overlay"]) == 0
     names = sorted(p.name for p in out.iterdir())
     expected = {f"s{i}_{k}" for i in range(3) for k in ("mask.png", "score.npy", "overlay.png")}
-    assert set(names) == expected | {"detections.csv"}
+    assert set(names) == expected | {"detections.csv", "detect.json"}
     mask = np.asarray(Image.open(out / "s1_mask.png"))
     assert mask.shape == (96, 96) and set(np.unique(mask)) <= {0, 255} and mask.any()
     score = np.load(out / "s1_score.npy")
@@ -94,6 +94,9 @@ def test_detect_resumes_and_never_overwrites(scenes, tmp_path, capsys):
     assert main(["detect", str(img_dir), "--out", str(out)]) == 0
     rebuilt = _csv_rows(out / "detections.csv")
     assert [r[:6] for r in rebuilt] == [r[:6] for r in rows]
+    # resuming with other settings would mix two detectors' results: refused
+    assert main(["detect", str(img_dir), "--out", str(out), "--method", "mpcm"]) == 2
+    assert "made with method = 'ipi'" in capsys.readouterr().err
     # --force recomputes (same bytes: the detector is deterministic)
     assert main(["detect", str(img_dir), "--out", str(out), "--force"]) == 0
     assert _snapshot(out)["s0_score.npy"] == before["s0_score.npy"]

@@ -12,6 +12,7 @@ target 0 and empty fields, so the file names every image processed).
   written atomically and never overwritten without ``--force``.
 * Resumable: an image whose outputs all exist is skipped, its rows kept in ``detections.csv``
   (rebuilt from its saved mask and score if missing), so re-running after Ctrl-C continues.
+  ``detect.json`` records the settings; resuming with different ones is refused.
 * A file that cannot be read or processed is reported and the batch goes on; the exit status is
   1 at the end if any image failed.
 * ``--n-jobs N`` runs images in parallel with joblib (one BLAS thread per worker);
@@ -32,6 +33,7 @@ from __future__ import annotations
 import csv
 import glob
 import io
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,6 +277,31 @@ def _rows_from_files(job: _Job) -> list[list]:
     return _rows(job, np.asarray(score, dtype=np.float32), mask)
 
 
+def _settings(args) -> dict:
+    """What decides the outputs' content: a resumed run must use the same."""
+    return {
+        "method": args.method,
+        "weights": str(args.weights) if args.weights is not None else None,
+        "threshold": args.threshold,
+        "k": args.k,
+        "ratio": args.ratio,
+        "score_format": args.score_format,
+    }
+
+
+def _read_settings(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict) or "method" not in data:
+        raise CLIError(
+            f"{str(path)!r} exists and was not written by `sparseopt detect`; choose another "
+            "--out folder or pass --force."
+        )
+    return data
+
+
 def _csv_text(table: dict, order: list[str]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -399,9 +426,21 @@ def run_detect(args) -> int:
             f"{len(partial)} image(s) have only part of their outputs (e.g. {names}), from a run "
             "that did not finish or another tool; pass --force to recompute them."
         )
+    settings_path = out / "detect.json"
+    settings = _settings(args)
+    if settings_path.exists() and not args.force:
+        before = _read_settings(settings_path)
+        changed = {k: (before.get(k), v) for k, v in settings.items() if before.get(k) != v}
+        if changed and (done or table):
+            k, (old, new) = next(iter(changed.items()))
+            raise CLIError(
+                f"the results in {str(out)!r} were made with {k} = {old!r}, this run has "
+                f"{new!r}; use another --out folder, or --force to recompute everything."
+            )
     check_outputs([p for job in todo for p in job.outputs.values()], force=args.force)
-    check_outputs([csv_path], force=True)  # new, resumed (header checked above) or forced
+    check_outputs([csv_path, settings_path], force=True)  # ours: new, resumed or forced
     out.mkdir(parents=True, exist_ok=True)
+    write_text(settings_path, json.dumps(settings, indent=2) + "\n", force=True)
     for job in done:  # keep (or rebuild) the rows of images finished earlier
         if job.stem not in table:
             table[job.stem] = _rows_from_files(job)
