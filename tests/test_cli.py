@@ -223,3 +223,22 @@ def test_help_does_not_load_the_solvers():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
+
+
+def test_select_deep_passes_deep_true(tmp_path, monkeypatch, capsys):
+    # The SPCA-Net training itself is tested in test_spcanet.py; here only the wiring.
+    import sparseopt.feature_selection as fs
+
+    seen = {}
+    real = fs.SparsePCASelector
+
+    class Recording(real):
+        def fit(self, X, y=None):
+            seen["deep"] = self.deep
+            return real(n_features_to_select=self.n_features_to_select, n_components=1).fit(X)
+
+    monkeypatch.setattr(fs, "SparsePCASelector", Recording)
+    data = _csv(tmp_path)
+    assert main(["select", str(data), "--deep", "-m", "2"]) == 0
+    assert seen == {"deep": True}
+    assert "SPCA-Net" in capsys.readouterr().out
