@@ -305,9 +305,8 @@ def train(
         torch.set_num_threads(cfg.num_threads)
     if world > 1 and not torch.distributed.is_initialized():
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    out.mkdir(parents=True, exist_ok=True)
-
     ids, images, masks = _load_split(cfg.dataset, data_dir, "train")
+    out.mkdir(parents=True, exist_ok=True)  # only once the data is known to be there
     train_idx, val_idx = _split_train_val(ids, cfg.val_fraction, cfg.seed)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model).to(device)
