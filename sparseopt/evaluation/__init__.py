@@ -1,4 +1,4 @@
-"""Evaluation protocols: clustering quality of selected features (METHODS §6)."""
+"""Evaluation protocols: clustering quality of selected features (k-means ACC and NMI)."""
 
 from .clustering import (
     SelectionScore,

@@ -1,6 +1,6 @@
 """Unsupervised feature-selection evaluation by k-means clustering.
 
-Protocol (the one behind the talk's tables, METHODS §6): for each number of
+Protocol (the one behind the talk's tables): for each number of
 selected features m, run k-means (k = number of classes, k-means++, ``n_init=10``)
 with ``n_repeats`` seeds on the m top-ranked columns, and score each run by
 

@@ -10,7 +10,7 @@ the overlapping windows give it.
 Window positions. Along an axis of length ``L`` the windows start at ``0, s, 2s, ...`` up to
 ``L - p``; if ``L - p`` is not a multiple of ``s`` one more window, flush with the far border,
 starts at ``L - p``. (With ``p = 50, s = 10, L = 256`` the plain grid stops at 200 and leaves
-the last 6 rows and columns uncovered: METHODS §4.) Every pixel is therefore covered by at least
+the last 6 rows and columns uncovered.) Every pixel is therefore covered by at least
 one window (``s <= p`` is required) and the number of windows per axis is
 ``ceil((L - p)/s) + 1``.
 """
