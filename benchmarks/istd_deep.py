@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from _cache import git_commit as _git_commit  # noqa: E402
+
 from sparseopt.istd import RPCADetector, image_counts, load_istd_dataset, summarize  # noqa: E402
 from sparseopt.istd.metrics import FA_UNITS  # noqa: E402
 
@@ -48,6 +49,8 @@ CACHE = RESULTS / "cache" / "istd_deep"
 # The talk's NUDT-SIRST table (rpcanet convention; Fa ×1e-5; parameters in millions).
 PUBLISHED = {
     "IPI": {"mIoU": 34.83, "F1": 51.49, "Pd": 92.58, "Fa": 7.14},
+    "MPCM": {"mIoU": 25.96, "F1": 40.78, "Pd": 78.59, "Fa": 7.91},
+    "PSTNN": {"mIoU": 25.46, "F1": 40.58, "Pd": 78.52, "Fa": 7.95},
     "RPCANet": {"mIoU": 89.31, "F1": 94.35, "Pd": 97.14, "Fa": 2.87, "params": 0.680},
     "L-RPCANet": {"mIoU": 92.37, "F1": 96.54, "Pd": 98.41, "Fa": 1.79, "params": 0.216},
 }
@@ -70,10 +73,22 @@ def make_methods(data_dir: Path, official_dir: Path | None):
 
     off = (lambda n: official_dir / f"{n}.pth") if official_dir else (lambda n: None)
     shipped = WEIGHTS_DIR / f"{SHIPPED_WEIGHTS['lrpcanet']}.safetensors"
+    from sparseopt.istd.mpcm import MPCM
+    from sparseopt.istd.pstnn import PSTNN
+    from sparseopt.istd.tophat import TopHat
+
     return {
+        "tophat": dict(label="Top-hat", weights=None, kind="tophat", factory=lambda w: TopHat()),
+        "mpcm": dict(
+            label="MPCM", weights=None, kind="mpcm", published="MPCM", factory=lambda w: MPCM()
+        ),
+        "pstnn": dict(
+            label="PSTNN", weights=None, kind="pstnn", published="PSTNN", factory=lambda w: PSTNN()
+        ),
         "ipi": dict(
             label="IPI (RPCADetector)",
             weights=None,
+            kind="ipi",
             published="IPI",
             factory=lambda w: RPCADetector(),
         ),
@@ -101,36 +116,62 @@ def make_methods(data_dir: Path, official_dir: Path | None):
     }
 
 
-def _code_key(method: str, weights) -> str:
+#: The library files each kind of method executes (its cache records are keyed by their hash,
+#: with the script and the weights file: a change elsewhere in the library does not discard
+#: an hour of per-image results, a change in what the method runs always does).
+_COMMON = [
+    "sparseopt/istd/_base.py",
+    "sparseopt/istd/thresholds.py",
+    "sparseopt/istd/metrics.py",
+    "sparseopt/istd/data.py",
+    "sparseopt/istd/detector.py",
+]
+_FILES = {
+    "deep": [
+        *_COMMON,
+        "sparseopt/stages/rpca.py",
+        "sparseopt_deep/rpcanet.py",
+        "sparseopt_deep/checkpoints.py",
+        "sparseopt_deep/detector.py",
+    ],
+    "ipi": [
+        *_COMMON,
+        "sparseopt/stages/rpca.py",
+        "sparseopt/istd/patches.py",
+        "sparseopt/decomposition/_rpca.py",
+        "sparseopt/decomposition/_svt.py",
+        "sparseopt/decomposition/_kernels.py",
+        "sparseopt/decomposition/_zero.py",
+        "sparseopt/prox/__init__.py",
+        "sparseopt/prox/_kernels.py",
+    ],
+    "pstnn": [
+        *_COMMON,
+        "sparseopt/istd/pstnn.py",
+        "sparseopt/istd/patches.py",
+        "sparseopt/stages/rpca.py",
+        "sparseopt/decomposition/_rpca.py",
+        "sparseopt/decomposition/_kernels.py",
+        "sparseopt/prox/_reference.py",
+    ],
+    "mpcm": [*_COMMON, "sparseopt/istd/mpcm.py"],
+    "tophat": [*_COMMON, "sparseopt/istd/tophat.py"],
+}
+
+
+def _code_key(method: str, weights, kind: str) -> str:
     h = hashlib.sha256()
-    files = sorted((REPO / "sparseopt" / "istd").glob("*.py")) + sorted(
-        (REPO / "sparseopt" / "stages").glob("*.py")
-    )
-    files += sorted((REPO / "sparseopt" / "decomposition").glob("*.py"))
-    files += [*sorted((REPO / "sparseopt_deep").glob("*.py")), Path(__file__)]
-    for f in files:
-        h.update(f.read_bytes())
+    for rel in [*_FILES[kind], "benchmarks/istd_deep.py"]:
+        h.update(rel.encode() + b"\0" + (REPO / rel).read_bytes() + b"\0")
     if weights is not None:
         h.update(Path(weights).read_bytes())
     h.update(method.encode())
     return h.hexdigest()[:16]
 
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def run_method(name, spec, ds, limit, progress=True):
     """Per-image counts (both conventions) and times, resumed from the cache."""
-    key = _code_key(name, spec["weights"])
+    key = _code_key(name, spec["weights"], spec.get("kind", "deep"))
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{name}-{ds.name}-{ds.split}-{key}.jsonl"
     done = {}
@@ -153,6 +194,8 @@ def run_method(name, spec, ds, limit, progress=True):
                 dt = time.perf_counter() - t0
                 r = {
                     "id": ids[i],
+                    "code_hash": key,
+                    "commit": _git_commit(),
                     "seconds": dt,
                     "rpcanet": image_counts(score, mask, "rpcanet"),
                     "basicirstd": image_counts(decision.astype(float), mask, "basicirstd"),
@@ -259,24 +302,26 @@ def main(argv=None) -> int:
             report["not_available"].append(f"{other}: not available in {data_dir}")
     for name in names:
         spec = methods[name]
-        if spec["factory"] is None or (name != "ipi" and spec["weights"] is None):
+        classical = spec.get("kind", "deep") != "deep"
+        if not classical and spec["weights"] is None:
             msg = f"{name}: not available (weights not found)"
             print(msg)
             report["not_available"].append(msg)
             continue
-        with threadpool_limits(1 if name == "ipi" else args.threads):
+        with threadpool_limits(1 if classical else args.threads):
             recs, key = run_method(name, spec, ds, args.limit)
         m = {}
         for conv in ("rpcanet", "basicirstd"):
             m[conv] = summarize([r[conv] for r in recs], conv)
         entry = {
             "label": spec["label"],
+            "published": spec.get("published"),
             "cache_key": key,
             "n_images": len(recs),
             "metrics": m,
             "median_s_per_image_in_loop": float(np.median([r["seconds"] for r in recs])),
         }
-        if name != "ipi":
+        if not classical:
             from sparseopt_deep.detector import load_network
             from sparseopt_deep.rpcanet import count_parameters
 
@@ -323,9 +368,7 @@ def render(report) -> str:
         for name, e in report["methods"].items():
             m = e["metrics"][conv]
             t = e.get("timing", {}).get("ours_s", e["median_s_per_image_in_loop"])
-            pub = PUBLISHED.get(
-                {"ipi": "IPI", "rpcanet-official": "RPCANet"}.get(name, "L-RPCANet")
-            )
+            pub = PUBLISHED.get(e.get("published") or "")
             pub_s = (
                 " / ".join(_f(pub.get(k)) for k in ("mIoU", "F1", "Pd", "Fa"))
                 if conv == "rpcanet" and pub
