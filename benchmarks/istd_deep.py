@@ -365,7 +365,7 @@ def render(report) -> str:
             "| method | images | mIoU | nIoU | F1 | Pd | Fa | parameters | CPU s/img | talk: mIoU / F1 / Pd / Fa |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for name, e in report["methods"].items():
+        for e in report["methods"].values():
             m = e["metrics"][conv]
             t = e.get("timing", {}).get("ours_s", e["median_s_per_image_in_loop"])
             pub = PUBLISHED.get(e.get("published") or "")
