@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -117,7 +118,7 @@ def make_methods(data_dir: Path, official_dir: Path | None):
 
 
 #: The library files each kind of method executes (its cache records are keyed by their hash,
-#: with the script and the weights file: a change elsewhere in the library does not discard
+#: with the record-computing functions of this script and the weights file: a change elsewhere in the library does not discard
 #: an hour of per-image results, a change in what the method runs always does).
 _COMMON = [
     "sparseopt/istd/_base.py",
@@ -161,12 +162,27 @@ _FILES = {
 
 def _code_key(method: str, weights, kind: str) -> str:
     h = hashlib.sha256()
-    for rel in [*_FILES[kind], "benchmarks/istd_deep.py"]:
+    for rel in _FILES[kind]:
         h.update(rel.encode() + b"\0" + (REPO / rel).read_bytes() + b"\0")
+    # the parts of this script that compute a record (not its tables, figures or options)
+    for func in (make_methods, run_method, _image_record):
+        h.update(inspect.getsource(func).encode())
     if weights is not None:
         h.update(Path(weights).read_bytes())
     h.update(method.encode())
     return h.hexdigest()[:16]
+
+
+def _image_record(det, img, mask) -> dict:
+    """Time and metric counts (both conventions) of one detector on one image."""
+    t0 = time.perf_counter()
+    score, decision = det.score_and_mask(img)
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "rpcanet": image_counts(score, mask, "rpcanet"),
+        "basicirstd": image_counts(decision.astype(float), mask, "basicirstd"),
+    }
 
 
 def run_method(name, spec, ds, limit, progress=True):
@@ -189,17 +205,8 @@ def run_method(name, spec, ds, limit, progress=True):
         with open(path, "a") as f:
             for i in tqdm(todo, desc=name, disable=not progress, dynamic_ncols=True):
                 img, mask = ds[i]
-                t0 = time.perf_counter()
-                score, decision = det.score_and_mask(img)
-                dt = time.perf_counter() - t0
-                r = {
-                    "id": ids[i],
-                    "code_hash": key,
-                    "commit": _git_commit(),
-                    "seconds": dt,
-                    "rpcanet": image_counts(score, mask, "rpcanet"),
-                    "basicirstd": image_counts(decision.astype(float), mask, "basicirstd"),
-                }
+                r = {"id": ids[i], "code_hash": key, "commit": _git_commit()}
+                r.update(_image_record(det, img, mask))
                 f.write(json.dumps(r) + "\n")
                 f.flush()
                 done[r["id"]] = r
