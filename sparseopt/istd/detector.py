@@ -127,6 +127,9 @@ class RPCADetector(BaseDetector):
         ALM iterations of the last decomposition.
     history_ : dict
         Per-iteration residual, penalty, rank and SVD method of the last decomposition.
+    converged_ : bool
+        Whether the last decomposition reached ``tol`` (``False``: ``max_iter`` was hit, a
+        ``ConvergenceWarning`` was issued and the last iterate used).
 
     References
     ----------
@@ -258,6 +261,7 @@ class RPCADetector(BaseDetector):
         )
         self.n_iter_ = res.n_iter
         self.history_ = res.history
+        self.converged_ = res.converged
         return res
 
     def _fold(self, P, shape):
