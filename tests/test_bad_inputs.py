@@ -1102,11 +1102,15 @@ def table_markdown(cases=CASES) -> str:
         key = "error" if c.raises is not None else "answer"
         counts[key] = counts.get(key, 0) + 1
     lines = [
+        "---",
+        "orphan: true",  # MyST front matter: no toctree warning wherever the page is linked
+        "---",
+        "",
         "# Bad inputs: what every entry point does",
         "",
         "Generated from `tests/test_bad_inputs.py` by `python docs/make_bad_inputs.py`; every "
         "row is a test case (`pytest tests/test_bad_inputs.py`). A row either raises the named "
-        "error with a message containing the fragment shown, or returns the stated answer.",
+        "error with a message matching the fragment shown (a regular expression), or returns the stated answer.",
         "",
         f"{len(cases)} rows: {counts.get('error', 0)} raise an error, "
         f"{counts.get('answer', 0)} return a checked answer.",
@@ -1118,10 +1122,10 @@ def table_markdown(cases=CASES) -> str:
         lines += ["|---|---|---|"]
         for c in rows:
             if c.raises is not None:
-                what = f"{c.outcome[7:]}: “{c.match}”"
+                what = f"{c.outcome[7:]}: `{c.match}`"
             else:
                 what = c.expect + (f" ({c.warns.__name__})" if c.warns else "")
-            cells = (c.entry, c.given, what)
+            cells = (f"`{c.entry}`", c.given, what)
             lines.append("| " + " | ".join(s.replace("|", "\\|") for s in cells) + " |")
         lines.append("")
     return "\n".join(lines)
