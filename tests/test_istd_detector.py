@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import (
     check_do_not_raise_errors_in_init_or_set_params,
     check_estimator_cloneable,
@@ -232,3 +233,13 @@ def test_detectors_follow_scikit_learn_estimator_rules(cls):
 def test_nan_threshold_parameters_are_refused_not_silently_empty(cls, kw):
     with pytest.raises(ValueError, match=f"'{next(iter(kw))}' parameter of {cls.__name__}"):
         cls(**kw).detect(np.zeros((64, 64)))
+
+
+def test_max_iter_is_flagged_not_silent():
+    det = RPCADetector(max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="did not reach"):
+        det.detect(make_scene((64, 64), seed=2).image)
+    assert det.converged_ is False and det.n_iter_ == 1
+    det = RPCADetector()
+    det.detect(make_scene((64, 64), seed=2).image)
+    assert det.converged_ is True
