@@ -463,7 +463,8 @@ def write_report(results: dict, datasets: dict, methods: list[str], args, out_di
             *floor,
             "",
         ]
-    lines += ["![ACC against m](feature_selection_acc_vs_m.png)", ""]
+    if not args.no_plot:
+        lines += ["![ACC against m](feature_selection_acc_vs_m.png)", ""]
     text = "\n".join(lines)
     (out_dir / f"{NAME}.md").write_text(text)
     return text

@@ -125,7 +125,8 @@ def test_scalars_are_learned_per_stage_and_stay_valid():
     X = planted(seed=5)
     r = train_spcanet(X, 3, n_stages=3, n_epochs=30)
     assert min(r.history["loss"]) < r.history["loss"][0]  # the kept epoch is a trained one
-    learned = [r.model.stage_params(k) for k in range(3)]
+    with torch.no_grad():
+        learned = [r.model.stage_params(k) for k in range(3)]
     etas = [float(p.eta) for p in learned]
     assert len(set(etas)) == 3  # every stage learned its own step (dynamic=True)
     for p in learned:  # positive by parametrisation, and finite
