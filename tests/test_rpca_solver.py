@@ -315,3 +315,32 @@ def test_balanced_penalty_converges_on_a_wide_2_row_matrix():
         warnings.simplefilter("ignore", ConvergenceWarning)
         r = robust_pca(D, lam=1 / math.sqrt(27), tol=1e-9, penalty="balance", max_iter=5000)
     assert r.converged
+
+
+def test_unconverged_solve_returns_its_best_iterate_with_a_flag():
+    """Stopped at max_iter, the solver warns, flags it and returns the iterate with the smallest
+    relative residual (here the balanced penalty, whose residual is not monotone)."""
+    rng = np.random.default_rng(4)
+    D = rng.standard_normal((2, 27))
+    with pytest.warns(ConvergenceWarning, match="returning iteration"):
+        res = robust_pca(D, penalty="balance", tol=1e-14, max_iter=60, svd="exact")
+    assert not res.converged
+    r = np.asarray(res.history["residual"])
+    k = res.history["best_iter"]
+    assert r[k - 1] == r.min()
+    got = np.linalg.norm(D - res.B - res.T - res.N) / np.linalg.norm(D)
+    assert got == pytest.approx(r.min(), rel=1e-6)
+
+
+def test_pstnn_flags_a_max_iter_stop():
+    from sparseopt.istd import make_scene
+    from sparseopt.istd.pstnn import PSTNN
+
+    img = make_scene((80, 80), seed=0).image
+    det = PSTNN(max_iter=2)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        det.score_map(img)
+    assert det.converged_ is False and det.n_iter_ == 2
+    det = PSTNN()
+    det.score_map(img)
+    assert det.converged_ is True

@@ -416,6 +416,7 @@ def robust_pca(
         alpha_min = alpha / alpha_max_ratio
         balance = penalty == "balance"
         alpha_next = min(rho * alpha, alpha_max)
+        best = (math.inf, state, 0)  # (residual, state, iteration) of the best iterate so far
         for k in range(1, max_iter + 1):
             alpha = state.alpha
             if not balance:
@@ -427,6 +428,8 @@ def robust_pca(
             state = rpca_stage(state, ops, alpha_next=alpha_next)
             rel = alm_residual(Dw0, prev, state, alpha_next / alpha) / norm_fro
             history["residual"].append(rel)
+            if rel < best[0]:
+                best = (rel, state, k)
             if dual_tol is not None:
                 dN = state.N - prev.N
                 dual = alpha * (float(np.linalg.norm(state.T - prev.T + dN)) + _norm(dN)) / norm_fro
@@ -447,11 +450,16 @@ def robust_pca(
                 converged = True
                 break
     if not converged:
+        # Not converged: hand back the iterate closest to feasibility (with the growing penalty
+        # that is the last one; a stalled or oscillating run may have been better earlier).
+        state = best[1]
+        history["best_iter"] = best[2]
         warnings.warn(
             f"robust_pca did not reach tol={tol:g}"
             + ("" if dual_tol is None else f" and dual_tol={dual_tol:g}")
-            + f" in {max_iter} iterations (relative residual "
-            f"{history['residual'][-1]:.2e}); raise max_iter"
+            + f" in {max_iter} iterations (last relative residual "
+            f"{history['residual'][-1]:.2e}; returning iteration {best[2]}, residual "
+            f"{best[0]:.2e}); raise max_iter"
             + (" or tol (float32 stalls near 1e-6)." if dtype == np.float32 else "."),
             ConvergenceWarning,
             stacklevel=2,

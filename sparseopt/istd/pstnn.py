@@ -29,10 +29,12 @@ range those constants were set for.
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import ndimage as ndi
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from ..decomposition._rpca import alm_multiplier_step, alm_residual
@@ -132,6 +134,9 @@ class PSTNN(BaseDetector):
     ----------
     n_iter_ : int
         ADMM iterations of the last call.
+    converged_ : bool
+        Whether the last call met a stopping rule before ``max_iter`` (else a
+        ``ConvergenceWarning`` was issued).
     """
 
     _parameter_constraints: dict = {
@@ -186,6 +191,7 @@ class PSTNN(BaseDetector):
         # the classical multiplier step.
         state = RPCAState(None, np.zeros_like(X), ZERO, X.copy(), float(self.mu0))
         self.n_iter_ = 0
+        self.converged_ = False
         for it in range(1, int(self.max_iter) + 1):
             self.n_iter_ = it
             mu = state.alpha
@@ -197,7 +203,15 @@ class PSTNN(BaseDetector):
             pre = int(np.count_nonzero(prev.T > 0))
             cur = int(np.count_nonzero(state.T > 0))
             if err < self.tol or (pre > 0 and cur > 0 and pre == cur):
+                self.converged_ = True
                 break
+        if not self.converged_:
+            warnings.warn(
+                f"PSTNN stopped at max_iter={self.max_iter} with relative residual {err:.2e} "
+                f"(tol {self.tol:g}); raise max_iter.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         L, S = state.B, state.T
         shape = img.shape
         fold = [fold_patches(A.reshape(p * p, n3), shape, p, st, "mean") for A in (L, S)]
