@@ -87,7 +87,14 @@ def make_detector(method: str, *, weights=None, device=None, **kw):
         extra = {"weights": weights} if weights is not None else {}
         if device is not None:
             extra["device"] = device
-        return RPCADetector(deep=True, model=method, **extra, **kw)
+        det = RPCADetector(deep=True, model=method, **extra, **kw)
+        det._validate()  # torch present, parameters valid
+        from sparseopt_deep.detector import load_network
+
+        # load (and cache) the network now: a wrong or missing weights file is reported
+        # before any image is read
+        load_network(method, det.weights, det.device)
+        return det
     if weights is not None or device is not None:
         raise ValueError(f"--weights/--device apply to {DEEP_METHODS} only, not {method!r}.")
     classes = {"ipi": IPI, "rpca": RPCADetector, "pstnn": PSTNN, "mpcm": MPCM, "tophat": TopHat}
