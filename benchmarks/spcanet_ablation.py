@@ -104,6 +104,7 @@ def run_dataset(name, data_dir, args, cache, cache_path):
                 random_state=0,
                 problem=problem,
                 progress=False,
+                n_threads=args.threads,
                 **cfg,
             )
             t0 = time.perf_counter()
