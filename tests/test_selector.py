@@ -206,7 +206,7 @@ def test_deep_refuses_l20_and_honours_the_penalty():
     l21 = SparsePCASelector(**kw).fit(X)
     l2p = SparsePCASelector(penalty="l2p", **kw).fit(X)
     assert not np.allclose(l21.scores_, l2p.scores_)
-    assert [pen.name for pen in l2p.penalties_] == ["l2p"]
+    assert [pen.name for pen in l2p.penalties_] == ["l2p", "l1"]
 
 
 def test_deep_verbose_shows_progress(capsys):
