@@ -1,6 +1,6 @@
 """SPCA-Net ablations (the talk's tables): Network ✗/✓, Dynamic ✗/✓ and the number of stages K.
 
-For COIL20, Isolet and UMIST, under the feature-selection protocol of METHODS §6 (k-means on the
+For COIL20, Isolet and UMIST, under the feature-selection protocol of the talk (k-means on the
 m = 10…100 top-ranked features, 20 seeds, best mean ± std over m), it trains SPCA-Net
 (:func:`sparseopt_deep.train_spcanet`, unsupervised, on X itself) in each configuration and reports
 ACC, NMI and training time, next to our classical ADMM with the same model (same p, λ, μ).
@@ -139,7 +139,7 @@ def run_dataset(name, data_dir, args, cache, cache_path):
 
 
 def write_markdown(results, path: Path) -> str:
-    L = ["# SPCA-Net ablations (feature-selection protocol, METHODS §6)\n"]
+    L = ["# SPCA-Net ablations (feature-selection protocol: k-means, best mean over m)\n"]
     L.append(
         f"Command: `{results['command']}`. {results['repeats']} k-means seeds per m; ACC/NMI are "
         "best mean ± std over m ∈ {10, …, 100} (the m in brackets). Training: Adam, "

@@ -30,7 +30,7 @@ def subspace_distance(A, B):
 
 
 def test_stage_is_the_textbook_admm_iteration():
-    """One stage = METHODS §2 step by step, written out independently here (ℓ₂,₁ + ℓ₁ blocks)."""
+    """One stage = the ADMM iteration step by step, written out independently here (ℓ₂,₁ + ℓ₁ blocks)."""
     rng = np.random.default_rng(1)
     d, p = 15, 3
     A = rng.standard_normal((d, 30))
