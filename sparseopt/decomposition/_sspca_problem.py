@@ -122,7 +122,7 @@ class SSPCAProblem:
         """½‖A − WWᵀA‖²/s1 for orthonormal W (``G = CW`` if already computed)."""
         if G is None:
             G = self.grad(W)
-        return 0.5 * (self.trace - float(np.vdot(W, G)))
+        return sspca_objective(W, G, self.trace, ())
 
     def objective(self, W, penalties, G=None):
         """Data term plus ``Σ penalty.value(W)`` (:func:`sparseopt.stages.sspca_objective`)."""
