@@ -179,7 +179,7 @@ def deep_fits(X, epochs, loaded):
 
     rows = {}
     for threads in (1, None):
-        label = f"{'1 thread' if threads else 'default threads'}, {'loaded' if loaded else 'quiet'}"
+        label = f"{'1 thread' if threads else 'default threads'}, {'+1 CPU-bound process' if loaded else 'no added load'}"
         import sparseopt_deep.spcanet as sn
 
         orig = sn.train_spcanet.__kwdefaults__["n_threads"]
