@@ -111,6 +111,7 @@ def run_dataset(name, data_dir, args, cache):
                 random_state=0,
                 problem=problem,
                 progress=False,
+                n_threads=args.threads,
                 **cfg,
             )
             t0 = time.perf_counter()

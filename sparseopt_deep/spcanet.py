@@ -60,7 +60,7 @@ from sparseopt import prox
 from sparseopt._threads import blas_threads
 from sparseopt.decomposition import sspca_problem
 from sparseopt.decomposition._sspca import resolve_penalties
-from sparseopt.penalties import Penalty
+from sparseopt.penalties import L1, Penalty, make_penalty
 from sparseopt.stages import (
     SSPCAOperators,
     SSPCAParams,
@@ -312,7 +312,17 @@ def train_spcanet(
         if X is None:
             raise ValueError("Give X or a precomputed problem.")
         problem = sspca_problem(X, n_components)
-    blocks = _check_penalties(resolve_penalties(problem, lam, mu, penalty, p, penalties) or ())
+    if penalties is None:
+        # The talk's network always has both blocks (row penalty and ℓ₁), even at weight 0:
+        # a zero block's threshold starts just above 0 and is learned; its loss term is 0.
+        resolve_penalties(problem, lam, mu, penalty, p)  # same checks as the solver
+        blocks = (
+            problem.calibrate(make_penalty(penalty, p=p), lam),
+            problem.calibrate(L1(), mu),
+        )
+    else:
+        blocks = resolve_penalties(problem, lam, mu, penalty, p, penalties)
+    blocks = _check_penalties(blocks)
     k = problem.n_components
     alpha0 = problem.default_alpha
 

@@ -136,3 +136,81 @@ def test_coil20_converges_and_is_start_independent(data_dir):
     assert a.converged_ and b.converged_
     assert len(top(a) & top(b)) >= 45
     assert len(top(a) & top(c)) >= 48
+
+
+# --------------------------------------------------------------------------- degenerate data
+def test_n_components_above_the_rank_is_an_error_naming_the_rank():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3)) @ rng.standard_normal((3, 12))  # rank 3
+    with pytest.raises(ValueError, match=r"exceeds the rank of the centred data \(3\)"):
+        SparsePCASelector(n_components=5).fit(X)
+
+
+def test_auto_never_exceeds_the_rank_on_rank_one_data():
+    rng = np.random.default_rng(1)
+    X = np.outer(rng.standard_normal(50), rng.standard_normal(8))
+    a = SparsePCASelector(n_components="auto").fit(X)
+    b = SparsePCASelector(n_components="auto", init="random", random_state=3).fit(X)
+    assert a.n_components_ == 1
+    np.testing.assert_allclose(a.scores_, b.scores_, atol=1e-6)
+
+
+def test_isotropic_data_warns_that_the_subspace_is_not_unique():
+    from sparseopt.decomposition import DegenerateSubspaceWarning
+
+    X = np.vstack([np.eye(6), -np.eye(6)])  # every direction has the same variance
+    with pytest.warns(DegenerateSubspaceWarning, match="not unique"):
+        SparsePCASelector(n_components=2).fit(X)
+
+
+def test_lam_is_not_silently_ignored_when_most_gradient_rows_are_zero():
+    """Principal directions on a few features only (exactly zero rows of CV elsewhere): the
+    λ calibration used to be a median of mostly zeros, so λ became 0 and the ADMM never ran."""
+    D = np.diag([5.0, 4.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    X = np.vstack([D, -D])
+    sel = SparsePCASelector(n_components=2, lam=2.0).fit(X)
+    assert sel.penalties_ and all(pen.weight > 0 for pen in sel.penalties_)
+    assert sel.n_iter_ > 0
+    assert set(np.flatnonzero(sel.ranking_ <= 2)) == {0, 1}
+
+
+def test_messages_quote_the_users_shape_not_the_shape_after_dropping_constant_columns():
+    rng = np.random.default_rng(3)
+    X = np.hstack([rng.standard_normal((10, 4)), np.ones((10, 6))])
+    with pytest.raises(ValueError, match=r"shape \(10, 10\) \(4 non-constant features\)"):
+        SparsePCASelector(n_components=5).fit(X)
+
+
+# --------------------------------------------------------------------------- deep path
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"deep": True, "tol": 1e-3}, "tol"),
+        ({"deep": True, "max_iter": 5, "init": "random"}, "init, max_iter"),
+        ({"n_epochs": 5}, "n_epochs"),
+        ({"device": "cuda"}, "device"),
+    ],
+)
+def test_parameters_the_chosen_path_ignores_are_refused(kwargs, names):
+    X, _ = planted()
+    with pytest.raises(ValueError, match=f"{names} ha(s|ve) no effect"):
+        SparsePCASelector(**kwargs).fit(X)
+
+
+def test_deep_refuses_l20_and_honours_the_penalty():
+    pytest.importorskip("torch")
+    X, _ = planted()
+    with pytest.raises(ValueError, match="l20"):
+        SparsePCASelector(deep=True, penalty="l20", n_stages=2, n_epochs=1).fit(X)
+    kw = dict(deep=True, n_components=3, n_stages=3, n_epochs=2)
+    l21 = SparsePCASelector(**kw).fit(X)
+    l2p = SparsePCASelector(penalty="l2p", **kw).fit(X)
+    assert not np.allclose(l21.scores_, l2p.scores_)
+    assert [pen.name for pen in l2p.penalties_] == ["l2p", "l1"]
+
+
+def test_deep_verbose_shows_progress(capsys):
+    pytest.importorskip("torch")
+    X, _ = planted()
+    SparsePCASelector(deep=True, n_components=3, n_stages=2, n_epochs=3, verbose=True).fit(X)
+    assert "SPCA-Net" in capsys.readouterr().err

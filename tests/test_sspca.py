@@ -235,3 +235,31 @@ def test_problem_setup_matches_pca_on_every_path(n, d):
     W = np.linalg.qr(rng.standard_normal((d, 5)))[0]
     Xc = X - X.mean(axis=0)
     np.testing.assert_allclose(prob.grad(W), Xc.T @ (Xc @ W) / prob.scale, rtol=1e-10, atol=1e-12)
+
+
+def test_path_builds_the_problem_once_and_matches_single_fits():
+    from sparseopt.decomposition import sspca_path
+
+    X, _ = planted(seed=14)
+    lams = [0.5, 0.1, 0.25]
+    path = sspca_path(X, lams, 4)
+    for lam, res in zip(lams, path):
+        np.testing.assert_array_equal(res.scores, structured_sparse_pca(X, 4, lam=lam).scores)
+    warm = sspca_path(X, lams, 4, warm_start=True)
+    assert all(r.converged for r in warm)
+    assert sum(r.n_grad for r in warm) <= sum(r.n_grad for r in path)
+    with pytest.raises(ValueError, match="lams"):
+        sspca_path(X, [0.1, -1.0], 4)
+
+
+def test_penalties_objects_and_relative_strengths_are_not_mixed():
+    from sparseopt.penalties import L1, L21
+
+    X, _ = planted(seed=15)
+    prob = sspca_problem(X, 4)
+    a = structured_sparse_pca(None, problem=prob, lam=0.4, mu=0.1)
+    b = structured_sparse_pca(None, problem=prob, penalties=a.penalties)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    assert [type(p) for p in a.penalties] == [L21, L1]
+    with pytest.raises(ValueError, match="not both"):
+        structured_sparse_pca(None, problem=prob, lam=0.4, penalties=(L21(0.01),))

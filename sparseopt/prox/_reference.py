@@ -128,7 +128,9 @@ def row_lp_threshold(V, t, p):
     """
     xp = array_namespace(V)
     n = row_norms(V)
-    n_list = [float(v) for v in xp.reshape(n, (-1,))]
+    n_flat = xp.reshape(n, (-1,))
+    n_flat = n_flat.detach() if hasattr(n_flat, "detach") else n_flat  # values only: a scalar loop
+    n_list = [float(v) for v in n_flat]
     new = [lp_threshold_scalar(a, float(t), float(p)) for a in n_list]
     new_n = xp.reshape(xp.asarray(new, dtype=V.dtype), (-1, 1))
     tiny = xp.finfo(V.dtype).tiny
