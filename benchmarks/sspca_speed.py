@@ -202,7 +202,7 @@ def coil_speed(X, repeats: int, sklearn_repeats: int) -> dict:
             "objective": res.objective,
             "converged": res.converged,
             "comparable": True,
-            "lam": res.lam,
+            "lam": res.penalties[0].weight if res.penalties else 0.0,
             "alpha": res.alpha,
             "scores": res.scores,
         }

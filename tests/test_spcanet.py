@@ -108,10 +108,11 @@ def test_training_lowers_the_objective_deterministically_and_state_dict_round_tr
     # the reported objective is the SSPCA objective of the returned W, recomputed here in NumPy
     pr = sspca_problem(X, 3)
     W = r1.components
-    (pen,) = r1.penalties  # the default l2,1 block, with its absolute weight
+    l21, l1 = r1.penalties  # the talk's two blocks (l1 at weight 0 by default)
     direct = (
         0.5 * (np.trace(pr.C) - np.sum(W * (pr.C @ W)))
-        + pen.weight * np.linalg.norm(W, axis=1).sum()
+        + l21.weight * np.linalg.norm(W, axis=1).sum()
+        + l1.weight * np.abs(W).sum()
     )
     assert r1.objective == pytest.approx(direct, rel=1e-10)
     assert r1.objective < r1.history["loss"][0]

@@ -12,6 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from sparseopt.decomposition import sspca_problem  # noqa: E402
+from sparseopt.penalties import L1, L21  # noqa: E402
 from sparseopt_deep import SPCANet  # noqa: E402
 
 K = 4
@@ -28,7 +29,7 @@ def problem():
 
 def _net(network, dynamic=True):
     torch.manual_seed(0)
-    return SPCANet(3, K, dynamic=dynamic, network=network, lam=0.05, mu=0.02).double()
+    return SPCANet(3, K, dynamic=dynamic, network=network, penalties=(L21(0.05), L1(0.02))).double()
 
 
 @pytest.mark.parametrize("network", [False, True])
@@ -82,5 +83,5 @@ def test_network_is_equivariant_to_feature_permutations(problem):
     out = net(C, W0)
     out_p = net(C[perm][:, perm], W0[perm])
     torch.testing.assert_close(out_p.W, out.W[perm], rtol=0, atol=1e-12)
-    plain = SPCANet(3, K, network=False, lam=0.05, mu=0.02).double()
+    plain = SPCANet(3, K, network=False, penalties=(L21(0.05), L1(0.02))).double()
     assert (plain(C, W0).W - out.W).abs().max() > 1e-4  # the network really acts
