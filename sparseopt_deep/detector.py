@@ -38,8 +38,10 @@ def model_card(model: str = "lrpcanet") -> dict:
         )
     path = WEIGHTS_DIR / f"{stem}.json"
     if not path.is_file():
-        raise FileNotFoundError(
-            f"the shipped weights' model card {path} is missing: the installation is incomplete."
+        raise ValueError(
+            f"this version of sparseopt ships no trained {model!r} weights yet (the project's "
+            "CPU training run has not finished); pass weights=PATH: a file written by "
+            "`sparseopt train`, or an authors' released checkpoint."
         )
     return json.loads(path.read_text())
 

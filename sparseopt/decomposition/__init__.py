@@ -3,7 +3,9 @@
 from ._rpca import (
     ZERO,
     RPCAResult,
+    alm_multiplier_step,
     alm_operators,
+    alm_residual,
     leading_singular_values,
     robust_pca,
 )
@@ -24,7 +26,9 @@ __all__ = [
     "SSPCAProblem",
     "SSPCAResult",
     "SVTOperator",
+    "alm_multiplier_step",
     "alm_operators",
+    "alm_residual",
     "default_n_components",
     "leading_singular_values",
     "robust_pca",
