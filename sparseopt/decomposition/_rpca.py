@@ -275,8 +275,10 @@ def robust_pca(
         ``"increase"``: :math:`\alpha_{k+1} = \min(\rho\alpha_k, \alpha_{\max})` (Lin et al.;
         fast, feasible before optimal). ``"balance"``: residual balancing (Boyd et al. 2011,
         §3.4.1): multiply :math:`\alpha` by ``rho`` when the primal residual exceeds 10× the
-        dual one, divide it when the dual exceeds 10× the primal, so both vanish: the iterates
-        converge to the optimum (dual residual checked against ``dual_tol``, default ``tol``).
+        dual one, divide it when the dual exceeds 10× the primal, so both vanish, and keep it
+        fixed after 50 changes (He, Yang & Wang 2000: an ADMM whose penalty settles
+        converges): the iterates converge to the optimum (dual residual checked against
+        ``dual_tol``, default ``tol``).
     alpha0 : float or "second", optional
         Initial penalty; default :math:`1.25/\sigma_1(D)` (Lin et al.), which makes the first
         threshold :math:`1/\alpha_0` comparable to the data's leading singular value.
@@ -417,6 +419,7 @@ def robust_pca(
         balance = penalty == "balance"
         alpha_next = min(rho * alpha, alpha_max)
         best = (math.inf, state, 0)  # (residual, state, iteration) of the best iterate so far
+        changes = 0  # penalty changes made by residual balancing
         for k in range(1, max_iter + 1):
             alpha = state.alpha
             if not balance:
@@ -434,12 +437,13 @@ def robust_pca(
                 dN = state.N - prev.N
                 dual = alpha * (float(np.linalg.norm(state.T - prev.T + dN)) + _norm(dN)) / norm_fro
                 history["dual_residual"].append(dual)
-                if balance:
+                if balance and changes < _MAX_PENALTY_CHANGES:
                     a = state.alpha
                     if rel > 10 * dual:
                         a = min(rho * a, alpha_max)
                     elif dual > 10 * rel:
                         a = max(a / rho, alpha_min)
+                    changes += a != alpha_next
                     alpha_next = a
             history["alpha"].append(alpha)
             history["rank"].append(svt.rank_)
@@ -515,6 +519,12 @@ def _rescaled_callback(callback, scale: float):
         return callback(k, st, residual)
 
     return call
+
+
+#: Residual balancing stops adapting the penalty after this many changes: an ADMM whose penalty
+#: keeps changing need not converge, one with a penalty fixed from some point on does
+#: (He, Yang & Wang, J. Optim. Theory Appl. 106, 2000).
+_MAX_PENALTY_CHANGES = 50
 
 
 def _empty_history() -> dict:
