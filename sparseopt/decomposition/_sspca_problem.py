@@ -63,7 +63,7 @@ class SSPCAProblem:
     trace : float
         tr(C) (scaled), so the data term is ½(trace − ⟨W, CW⟩).
     V : ndarray, shape (d, k)
-        Top-k principal directions (sign-fixed: the largest-|entry| of each is positive).
+        Top-k principal directions (sign-fixed: the entry of largest magnitude in each is positive).
     evals : ndarray, shape (k,)
         The matching eigenvalues of C (scaled, descending; evals[0] = 1).
     next_eval : float
