@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from sparseopt._io import atomic_write
 
 from .rpcanet import LRPCANet, RPCANet, build_model
 
@@ -37,23 +37,6 @@ _OFFICIAL_MODULES = {
     "residual": "noise",
     "merge": "merge",
 }
-
-
-def atomic_write(path, write) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``:
-    readers see the old file or the complete new one, never a partial one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp (and some writers) make 0600 files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def sha256_file(path) -> str:
@@ -232,14 +215,16 @@ def save_weights(model: nn.Module, path, *, metadata: dict | None = None) -> str
 
     Returns the file's sha256.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     path = Path(path)
     meta = {"config": json.dumps(model.config)}
     for k, v in (metadata or {}).items():
         meta[k] = v if isinstance(v, str) else json.dumps(v)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
+    data = save(tensors, metadata=meta)
+    with atomic_write(path, "wb", force=True) as fh:  # replaced each epoch by design
+        fh.write(data)
     return sha256_file(path)
 
 

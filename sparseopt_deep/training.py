@@ -41,7 +41,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoints import atomic_write, save_weights
+from sparseopt._io import atomic_write
+
+from .checkpoints import save_weights
 from .rpcanet import build_model, count_parameters
 
 __all__ = ["RECIPES", "TrainConfig", "soft_iou_loss", "train"]
@@ -209,11 +211,13 @@ def _validate(model, images, masks, idx, device) -> dict:
 
 # ---------------------------------------------------------------------------------- checkpoints
 def _atomic_torch_save(obj, path: Path):
-    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    with atomic_write(path, "wb", force=True) as fh:  # the run's files are replaced each epoch
+        torch.save(obj, fh)
 
 
 def _atomic_json(obj, path: Path):
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=1)))
+    with atomic_write(path, "w", force=True) as fh:
+        fh.write(json.dumps(obj, indent=1))
 
 
 def _dist_info():
