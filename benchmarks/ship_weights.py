@@ -111,6 +111,10 @@ def main(argv=None) -> int:
         "validation": {k[4:]: v for k, v in epoch_rec.items() if k.startswith("val_")},
         "test": {c: {k: v for k, v in m.items() if isinstance(v, float)} for c, m in test.items()},
         "test_images": len(recs),
+        # what the test suite re-measures (tests/test_rpcanet.py), on a CI-sized subset
+        "test_first_100_rpcanet_mIoU": summarize([r["rpcanet"] for r in recs[:100]], "rpcanet")[
+            "mIoU"
+        ],
         "commit": commit,
         "note": args.note,
     }

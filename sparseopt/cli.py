@@ -578,7 +578,7 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
         "--recipe",
         choices=["cpu", "paper"],
         default="cpu",
-        help="cpu: crops, bf16, AdamW + cosine; paper: the published recipe",
+        help="cpu: whole images, batch 4, bf16, AdamW + cosine; paper: the published recipe",
     )
     p.add_argument("--model", choices=["lrpcanet", "rpcanet"], default="lrpcanet")
     p.add_argument("--base-channels", type=positive_int, default=4, help="L-RPCANet width")
@@ -588,6 +588,8 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=positive_float)
     p.add_argument("--crop", type=int, help="crop side in pixels (0: whole images)")
     p.add_argument("--eta", type=finite_float, help="weight of the reconstruction loss")
+    p.add_argument("--warmup-epochs", type=finite_float, help="linear learning-rate warm-up")
+    p.add_argument("--val-every", type=positive_int, help="validate every N epochs")
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=positive_int, help="torch threads")

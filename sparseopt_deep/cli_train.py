@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from .training import train
 
     overrides = {}
-    for name in ("epochs", "batch_size", "lr", "eta", "seed", "dataset"):
+    names = ("epochs", "batch_size", "lr", "eta", "warmup_epochs", "val_every", "seed", "dataset")
+    for name in names:
         v = getattr(args, name)
         if v is not None:
             overrides[name] = v

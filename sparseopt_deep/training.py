@@ -11,17 +11,23 @@ Two recipes:
     :math:`(1 - t/t_{\max})^{0.9}` per iteration, batch 8, whole 256×256 images, no augmentation,
     :math:`\eta = 0.1`. The released NUDT-SIRST models ran it for 770–800 epochs on a GPU.
 ``"cpu"`` (default)
-    Made for accuracy per CPU-hour: random crops of ``crop`` pixels, each holding a target (as
-    every whole image of the target data sets does; ``target_share`` < 1 draws some crops
-    anywhere, but crops without a target drive the SoftIoU loss to an all-background
-    prediction), flips and transposes, bfloat16 autocast, channels-last, AdamW (3e-4) with a
-    cosine schedule and a one-epoch warm-up. At 2e-3 the SoftIoU loss collapses within a few
-    dozen steps to an all-background prediction whose saturated sigmoid has no gradient left.
+    Made for accuracy per CPU-hour: whole images in batches of 4 (more optimiser steps per
+    image seen), flips and transposes, bfloat16 autocast and channels-last (together 3× faster
+    per step at 128 px, ``benchmarks/results/train_speed.md``), AdamW at 5e-4 with a half-epoch
+    warm-up and a cosine schedule over 10 epochs. Not crops: every squeeze-and-excitation block
+    pools its features over the whole input, so a network trained on small windows is another
+    network on a whole image — the authors' own weights lose 60 mIoU points when run on 64-px
+    tiles (``benchmarks/results/lrpcanet_context.md``), and a run on 64-px target-centred crops
+    learnt the crops while its whole-image validation mIoU stayed at 2–7
+    (``benchmarks/results/training/lrpcanet_bc4_cpu64_run1.md``). ``crop`` and
+    ``target_share`` remain for larger images than the training set's. At 2e-3 the SoftIoU
+    loss collapses within a few dozen steps to an all-background prediction whose saturated
+    sigmoid has no gradient left.
 
 Model selection uses a validation part held out of the *training* split (seeded; its ids are
 saved beside the weights); the test split is never seen. Every epoch ends with an atomic
 checkpoint holding the model, the optimiser, the step counters and the history; the data order
-and the crops of epoch ``e`` are drawn from a generator seeded by ``(seed, e)``, so a run killed
+and the crops and flips of epoch ``e`` are drawn from a generator seeded by ``(seed, e)``, so a run killed
 at any point and resumed with ``resume=True`` reaches bit-identical weights. Data-parallel
 training runs under ``torchrun`` (gloo on CPU, NCCL on GPU): each process takes its share of
 every global batch.
@@ -44,6 +50,7 @@ import torch.nn.functional as F
 from sparseopt._io import atomic_write
 
 from .checkpoints import save_weights
+from .detector import network_input
 from .rpcanet import build_model, count_parameters
 
 __all__ = ["RECIPES", "TrainConfig", "soft_iou_loss", "train"]
@@ -58,27 +65,29 @@ class TrainConfig:
 
     model: dict = field(default_factory=lambda: {"model": "lrpcanet", "base_channels": 4})
     dataset: str = "NUDT-SIRST"
-    epochs: int = 60
-    batch_size: int = 8
-    lr: float = 3e-4
+    epochs: int = 10
+    batch_size: int = 4
+    lr: float = 5e-4
     weight_decay: float = 1e-4
     optimizer: str = "adamw"  # "adam" | "adamw"
     schedule: str = "cosine"  # "cosine" | "poly"
-    warmup_epochs: float = 1.0
+    warmup_epochs: float = 0.5
     eta: float = 0.1
-    crop: int | None = 96  # None: whole images
+    iou: str = "image"  # SoftIoU per "image" (the papers') | "batch" (data-set level)
+    crop: int | None = None  # None: whole images
     target_share: float = 1.0
     augment: bool = True
     bf16: bool = True
     channels_last: bool = True
     val_fraction: float = 0.1
-    val_every: int = 2
+    val_every: int = 1
     seed: int = 0
     num_threads: int | None = None
 
 
 RECIPES = {
     "paper": dict(
+        batch_size=8,
         lr=1e-4,
         weight_decay=0.0,
         optimizer="adam",
@@ -95,11 +104,22 @@ RECIPES = {
 }
 
 
-def soft_iou_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """SoftIoU loss per image, averaged over the batch (``+1`` smoothing in both terms)."""
+def soft_iou_loss(logits: torch.Tensor, target: torch.Tensor, per: str = "image") -> torch.Tensor:
+    """SoftIoU loss (``+1`` smoothing in both terms), per image and averaged over the batch
+    (``per="image"``, the papers' loss), or over the batch as one data set (``per="batch"``).
+
+    The batch form is the soft version of the data-set-level IoU the benchmarks report: its
+    gradient on a false-alarm pixel is :math:`I/U^2` of the whole batch, the same in every image.
+    Per image, the gradient on a false alarm in an image full of clutter is that image's
+    :math:`I/U^2` — vanishingly small when :math:`U` is large — so the images that dominate the
+    data-set-level false alarms are the ones the per-image loss attends to least.
+    """
+    if per not in ("image", "batch"):
+        raise ValueError(f"per must be 'image' or 'batch', got {per!r}.")
     p = torch.sigmoid(logits.float())
-    inter = (p * target).sum(dim=(1, 2, 3))
-    union = p.sum(dim=(1, 2, 3)) + target.sum(dim=(1, 2, 3)) - inter
+    dims = (1, 2, 3) if per == "image" else (0, 1, 2, 3)
+    inter = (p * target).sum(dim=dims)
+    union = p.sum(dim=dims) + target.sum(dim=dims) - inter
     return (1.0 - (inter + 1.0) / (union + 1.0)).mean()
 
 
@@ -111,21 +131,9 @@ def _load_split(dataset: str, data_dir, split: str):
     images, masks = [], []
     for i in range(len(ds)):
         img, mask = ds[i]
-        images.append(_to_unit(img))
+        images.append(network_input(img))  # the scaling inference uses
         masks.append(mask.astype(np.float32))
     return ds.ids, images, masks
-
-
-def _to_unit(img: np.ndarray) -> np.ndarray:
-    """Image to [0, 1] float32 the way the networks were trained: ÷255 for 8-bit, ÷65535 for
-    16-bit, min-max for floats."""
-    if img.dtype == np.uint8:
-        return img.astype(np.float32) / 255.0
-    if img.dtype == np.uint16:
-        return img.astype(np.float32) / 65535.0
-    img = img.astype(np.float32)
-    lo, hi = float(img.min()), float(img.max())
-    return (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
 
 
 def _split_train_val(ids, fraction: float, seed: int):
@@ -379,7 +387,7 @@ def train(
                 group["lr"] = lr
             with autocast:
                 logits, recon = net(x)
-            loss = soft_iou_loss(logits, y) + cfg.eta * F.mse_loss(recon.float(), x)
+            loss = soft_iou_loss(logits, y, cfg.iou) + cfg.eta * F.mse_loss(recon.float(), x)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch + 1}, step {step + 1}: the loss is "

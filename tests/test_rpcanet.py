@@ -270,3 +270,60 @@ def test_official_weights_reproduce_published_miou_first_150(data_dir):
             masks.append(mask)
         got = evaluate(preds, masks, "rpcanet")["mIoU"]
         assert abs(got - expected) <= 0.3, (name, got)
+
+
+# ------------------------------------------------------------------------- shipped weights
+def test_shipped_weights_match_their_model_card():
+    """The package ships L-RPCANet (base_channels 4) weights trained by this project; their
+    model card names the file, its sha256 (checked at load), the recipe and the scores."""
+    from sparseopt_deep.detector import WEIGHTS_DIR, load_network, model_card
+
+    card = model_card("lrpcanet")
+    path = WEIGHTS_DIR / card["file"]
+    assert path.suffix == ".safetensors" and sha256_file(path) == card["sha256"]
+    assert card["parameters"] == 215_916
+    assert card["config"]["base_channels"] == 4 and card["config"]["n_stages"] == 6
+    for key in ("command", "recipe", "hardware", "wall_hours", "validation", "test"):
+        assert key in card, key
+    assert set(card["test"]) == {"rpcanet", "basicirstd"}
+    net = load_network("lrpcanet", device="cpu")
+    assert count_parameters(net) == 215_916 and not net.training
+    scene = make_scene((64, 64), n_targets=2, seed=3)
+    score = RPCADetector(deep=True, device="cpu").score_map(scene.image)
+    assert score.shape == (64, 64) and 0.0 <= score.min() and score.max() <= 1.0
+
+
+def test_shipped_weights_refuse_a_changed_file(tmp_path, monkeypatch):
+    """A shipped file that does not match its card's sha256 is refused, naming the mismatch."""
+    import shutil
+
+    from sparseopt_deep import detector
+
+    card = detector.model_card("lrpcanet")
+    shutil.copy(detector.WEIGHTS_DIR / card["file"], tmp_path / card["file"])
+    (tmp_path / f"{detector.SHIPPED_WEIGHTS['lrpcanet']}.json").write_text(
+        __import__("json").dumps({**card, "sha256": "0" * 64})
+    )
+    monkeypatch.setattr(detector, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(detector, "_cache", {})
+    with pytest.raises(ValueError, match="sha256"):
+        detector.load_network("lrpcanet", device="cpu")
+
+
+@pytest.mark.slow
+def test_shipped_weights_reproduce_their_card_first_100(data_dir):
+    """`RPCADetector(deep=True)` with the shipped weights scores the first 100 NUDT-SIRST test
+    images as its model card says (``rpcanet`` convention, ±0.05 mIoU: CPU kernels only)."""
+    from sparseopt.istd import evaluate, load_istd_dataset
+    from sparseopt_deep.detector import model_card
+
+    expected = model_card("lrpcanet")["test_first_100_rpcanet_mIoU"]
+    ds = load_istd_dataset("NUDT-SIRST", "test", data_dir=data_dir)
+    det = RPCADetector(deep=True, device="cpu")
+    preds, masks = [], []
+    for i in range(100):
+        img, mask = ds[i]
+        preds.append(det.score_map(img))
+        masks.append(mask)
+    got = evaluate(preds, masks, "rpcanet")["mIoU"]
+    assert abs(got - expected) <= 0.05, (got, expected)

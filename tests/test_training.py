@@ -95,6 +95,21 @@ def test_soft_iou_loss_values():
     assert soft_iou_loss(torch.zeros(1, 1, 4, 4), t).item() == pytest.approx(1 - 1.5 / 9.5)
 
 
+def test_soft_iou_loss_batch_pools_the_images():
+    """Per image: the mean of the images' losses; per batch: one IoU of the pooled counts, so a
+    cluttered image weighs by its false alarms."""
+    t = torch.zeros(2, 1, 4, 4)
+    t[:, 0, 1, 1] = 1
+    z = torch.full((2, 1, 4, 4), -50.0)
+    z[:, 0, 1, 1] = 50.0
+    z[1, 0, :2] = 50.0  # image 2: the target and 7 false alarms
+    per_image = soft_iou_loss(z, t, "image").item()
+    assert per_image == pytest.approx((0.0 + (1 - 2 / 9)) / 2, abs=1e-6)
+    assert soft_iou_loss(z, t, "batch").item() == pytest.approx(1 - 3 / 10, abs=1e-6)
+    with pytest.raises(ValueError, match="per must be"):
+        soft_iou_loss(z, t, "pixel")
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
