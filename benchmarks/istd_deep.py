@@ -300,6 +300,8 @@ def main(argv=None) -> int:
             "dataset": "NUDT-SIRST",
             "split": args.split,
             "commit": _git_commit(),
+            "command": "python benchmarks/istd_deep.py " + " ".join(argv or sys.argv[1:]),
+            "load_average": None,
             "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
             "threads": args.threads,
             "methods": {},
@@ -379,6 +381,7 @@ def main(argv=None) -> int:
         )
         report["ablations"] = res
         report["ablation_figure"] = ablation_figure(res, Path(f"{out}_ablations.png")).name
+    report["load_average"] = round(os.getloadavg()[0], 2)
     md = render(report)
     print(md)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -394,6 +397,9 @@ def _f(x, nd=2):
 def render(report) -> str:
     lines = [
         f"# Deep ISTD on {report['dataset']} ({report['split']} split)",
+        "",
+        f"Written by `{report.get('command', 'python benchmarks/istd_deep.py')}` "
+        f"(load average at the end {report.get('load_average')}).",
         "",
         f"Commit {report['commit']}; {report['machine']}; torch/BLAS threads {report['threads']} "
         "(IPI: 1 BLAS thread).",
@@ -487,7 +493,11 @@ def render(report) -> str:
             )
     tr = report["methods"].get("lrpcanet-ours", {}).get("training")
     if tr:
-        lines += ["", f"Our weights: {tr}"]
+        lines += [
+            "",
+            f"Our weights (shipped): {tr.get('epochs')} epochs, {tr.get('wall_hours')} h on "
+            f"{tr.get('hardware')}; recipe {json.dumps(tr.get('recipe'))}.",
+        ]
     if report["not_available"]:
         lines += ["", "Not available: " + "; ".join(report["not_available"])]
     return "\n".join(lines) + "\n"

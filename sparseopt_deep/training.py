@@ -9,26 +9,38 @@ Two recipes:
 ``"paper"``
     The published one: Adam, learning rate 1e-4 with "poly" decay
     :math:`(1 - t/t_{\max})^{0.9}` per iteration, batch 8, whole 256×256 images, no augmentation,
-    :math:`\eta = 0.1`. The released NUDT-SIRST models ran it for 770–800 epochs on a GPU.
+    the per-image SoftIoU, :math:`\eta = 0.1`. The released NUDT-SIRST models ran it for
+    770–800 epochs on a GPU.
 ``"cpu"`` (default)
-    Made for accuracy per CPU-hour: whole images in batches of 4 (more optimiser steps per
-    image seen), flips and transposes, bfloat16 autocast and channels-last (together 3× faster
-    per step at 128 px, ``benchmarks/results/train_speed.md``), AdamW at 5e-4 with a half-epoch
-    warm-up and a cosine schedule over 10 epochs. Not crops: every squeeze-and-excitation block
-    pools its features over the whole input, so a network trained on small windows is another
-    network on a whole image — the authors' own weights lose 60 mIoU points when run on 64-px
-    tiles (``benchmarks/results/lrpcanet_context.md``), and a run on 64-px target-centred crops
-    learnt the crops while its whole-image validation mIoU stayed at 2–7
-    (``benchmarks/results/training/lrpcanet_bc4_cpu64_run1.md``). ``crop`` and
-    ``target_share`` remain for larger images than the training set's. At 2e-3 the SoftIoU
-    loss collapses within a few dozen steps to an all-background prediction whose saturated
-    sigmoid has no gradient left.
+    Made for accuracy per CPU-hour, each choice after a measured failure of the simpler one:
+
+    * **whole images**, in batches of 4 (more optimiser steps per image seen). Every
+      squeeze-and-excitation block pools its features over the whole input, so a network
+      trained on small windows is another network on a whole image: the authors' own weights
+      fall from 94.4 to 46.1 mIoU run on 64-px tiles (first 50 test images,
+      ``benchmarks/results/lrpcanet_context.md``), and
+      a run on 64-px target-centred crops learnt the crops while its whole-image validation
+      mIoU stayed at 2–7 (``benchmarks/results/training/lrpcanet_bc4_cpu64_run1.md``).
+    * **SoftIoU over the batch** (:func:`soft_iou_loss`, ``per="batch"``, the soft form of the
+      data-set-level IoU the benchmarks report): with the per-image loss the validation mIoU
+      swung between 4 and 14 while a few cluttered images held nearly all the false alarms
+      (``.../lrpcanet_bc4_whole_perimage_run2.md``).
+    * **plus a pixel-mean binary cross-entropy** on the logits (``bce``): a false alarm the
+      network is sure of (logit +20) sits where the sigmoid is flat, and SoftIoU alone has no
+      gradient to undo it (``.../lrpcanet_bc4_whole_batchiou_run3.md``); the cross-entropy's
+      gradient there is :math:`p - g \approx 1`.
+    * flips and transposes; bfloat16 autocast and channels-last (together 3× faster per step at
+      128 px, ``benchmarks/results/train_speed.md``); AdamW at 5e-4 with a half-epoch warm-up
+      and a cosine schedule. At 2e-3 the SoftIoU loss collapses within a few dozen steps to an
+      all-background prediction whose saturated sigmoid has no gradient left.
+
+    ``crop`` and ``target_share`` remain for images much larger than the training set's.
 
 Model selection uses a validation part held out of the *training* split (seeded; its ids are
 saved beside the weights); the test split is never seen. Every epoch ends with an atomic
 checkpoint holding the model, the optimiser, the step counters and the history; the data order
-and the crops and flips of epoch ``e`` are drawn from a generator seeded by ``(seed, e)``, so a run killed
-at any point and resumed with ``resume=True`` reaches bit-identical weights. Data-parallel
+and the crops and flips of epoch ``e`` are drawn from a generator seeded by ``(seed, e)``, so a
+run killed at any point and resumed with ``resume=True`` reaches bit-identical weights. Data-parallel
 training runs under ``torchrun`` (gloo on CPU, NCCL on GPU): each process takes its share of
 every global batch.
 """
@@ -65,7 +77,7 @@ class TrainConfig:
 
     model: dict = field(default_factory=lambda: {"model": "lrpcanet", "base_channels": 4})
     dataset: str = "NUDT-SIRST"
-    epochs: int = 10
+    epochs: int = 24
     batch_size: int = 4
     lr: float = 5e-4
     weight_decay: float = 1e-4
@@ -73,7 +85,8 @@ class TrainConfig:
     schedule: str = "cosine"  # "cosine" | "poly"
     warmup_epochs: float = 0.5
     eta: float = 0.1
-    iou: str = "image"  # SoftIoU per "image" (the papers') | "batch" (data-set level)
+    iou: str = "batch"  # SoftIoU over the "batch" (data-set level) | per "image" (the papers')
+    bce: float = 1.0  # weight of a pixel-mean binary cross-entropy on the logits
     crop: int | None = None  # None: whole images
     target_share: float = 1.0
     augment: bool = True
@@ -85,9 +98,14 @@ class TrainConfig:
     num_threads: int | None = None
 
 
+#: What a run saved before a field existed did: a resumed run keeps training as it started.
+_BEFORE_FIELD = {"iou": "image", "bce": 0.0}
+
 RECIPES = {
     "paper": dict(
         batch_size=8,
+        iou="image",
+        bce=0.0,
         lr=1e-4,
         weight_decay=0.0,
         optimizer="adam",
@@ -286,7 +304,7 @@ def train(
         if not ckpt_path.is_file():
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}.")
         saved = json.loads((out / "config.json").read_text())
-        cfg = TrainConfig(**saved)
+        cfg = TrainConfig(**{**_BEFORE_FIELD, **saved})
         for name in ("epochs", "num_threads"):  # the only fields a resumed run may change
             if name in overrides:
                 setattr(cfg, name, overrides.pop(name))
@@ -388,6 +406,8 @@ def train(
             with autocast:
                 logits, recon = net(x)
             loss = soft_iou_loss(logits, y, cfg.iou) + cfg.eta * F.mse_loss(recon.float(), x)
+            if cfg.bce:
+                loss = loss + cfg.bce * F.binary_cross_entropy_with_logits(logits.float(), y)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch + 1}, step {step + 1}: the loss is "

@@ -273,6 +273,25 @@ def test_official_weights_reproduce_published_miou_first_150(data_dir):
 
 
 # ------------------------------------------------------------------------- shipped weights
+def _shipped() -> bool:
+    from sparseopt_deep.detector import SHIPPED_WEIGHTS, WEIGHTS_DIR
+
+    return (WEIGHTS_DIR / f"{SHIPPED_WEIGHTS['lrpcanet']}.json").is_file()
+
+
+needs_shipped = pytest.mark.skipif(
+    not _shipped(), reason="this version ships no trained L-RPCANet weights yet"
+)
+
+
+@pytest.mark.skipif(_shipped(), reason="weights are shipped: the tests below cover them")
+def test_deep_without_shipped_weights_says_so():
+    """Until the project's own weights ship, deep=True without weights= refuses by name."""
+    with pytest.raises(ValueError, match="ships no trained 'lrpcanet' weights yet"):
+        RPCADetector(deep=True).score_map(np.zeros((8, 8)))
+
+
+@needs_shipped
 def test_shipped_weights_match_their_model_card():
     """The package ships L-RPCANet (base_channels 4) weights trained by this project; their
     model card names the file, its sha256 (checked at load), the recipe and the scores."""
@@ -293,6 +312,7 @@ def test_shipped_weights_match_their_model_card():
     assert score.shape == (64, 64) and 0.0 <= score.min() and score.max() <= 1.0
 
 
+@needs_shipped
 def test_shipped_weights_refuse_a_changed_file(tmp_path, monkeypatch):
     """A shipped file that does not match its card's sha256 is refused, naming the mismatch."""
     import shutil
@@ -310,6 +330,7 @@ def test_shipped_weights_refuse_a_changed_file(tmp_path, monkeypatch):
         detector.load_network("lrpcanet", device="cpu")
 
 
+@needs_shipped
 @pytest.mark.slow
 def test_shipped_weights_reproduce_their_card_first_100(data_dir):
     """`RPCADetector(deep=True)` with the shipped weights scores the first 100 NUDT-SIRST test

@@ -53,9 +53,11 @@ def _weights(path):
 def test_resume_is_bit_identical(tiny_data, tmp_path):
     full = train(tiny_data, tmp_path / "full", **TINY)
     assert full["finished"] and len(full["history"]) == 3
-    part = train(tiny_data, tmp_path / "part", **{**TINY, "epochs": 1})
-    assert part["finished"]
-    resumed = train(tiny_data, tmp_path / "part", resume=True, epochs=3, progress=False)
+    # interrupted after its first epoch (the budget check runs at every epoch's end), as a
+    # killed run is: the same schedule, one checkpoint written
+    part = train(tiny_data, tmp_path / "part", **TINY, max_minutes=1e-9)
+    assert not part["finished"] and len(part["history"]) == 1
+    resumed = train(tiny_data, tmp_path / "part", resume=True, progress=False)
     a, b = (
         _weights(tmp_path / "full" / "last.safetensors"),
         _weights(tmp_path / "part" / "last.safetensors"),
@@ -93,6 +95,34 @@ def test_soft_iou_loss_values():
     assert soft_iou_loss(perfect, t).item() == pytest.approx(0.0, abs=1e-6)
     # all pixels at p = 0.5: inter 0.5, union 8 + 1 - 0.5 → 1 - 1.5/9.5
     assert soft_iou_loss(torch.zeros(1, 1, 4, 4), t).item() == pytest.approx(1 - 1.5 / 9.5)
+
+
+def test_resume_keeps_the_loss_a_run_started_with(tiny_data, tmp_path, monkeypatch):
+    """A run saved before the ``iou``/``bce`` fields existed resumes with the loss it had (the
+    per-image SoftIoU, no cross-entropy), not with today's defaults."""
+    import json
+
+    import sparseopt_deep.training as training
+
+    train(tiny_data, tmp_path / "old", **{**TINY, "epochs": 1})
+    cfg_path = tmp_path / "old" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    assert cfg["iou"] == "batch" and cfg["bce"] == 1.0  # the CPU recipe's
+    del cfg["iou"], cfg["bce"]
+    cfg_path.write_text(json.dumps(cfg))
+    seen, bce_calls = [], []
+    real = training.soft_iou_loss
+    monkeypatch.setattr(
+        training, "soft_iou_loss", lambda z, y, per: seen.append(per) or real(z, y, per)
+    )
+    real_bce = training.F.binary_cross_entropy_with_logits
+    monkeypatch.setattr(
+        training.F,
+        "binary_cross_entropy_with_logits",
+        lambda *a, **k: bce_calls.append(1) or real_bce(*a, **k),
+    )
+    train(tiny_data, tmp_path / "old", resume=True, epochs=2, progress=False)
+    assert seen and set(seen) == {"image"} and not bce_calls
 
 
 def test_soft_iou_loss_batch_pools_the_images():
