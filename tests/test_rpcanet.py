@@ -250,12 +250,22 @@ def test_deep_detector_errors(tmp_path, monkeypatch):
         RPCADetector(deep=True).score_map(np.zeros((8, 8)))
 
 
+def _first_images_miou(det, ds, n: int) -> float:
+    """`rpcanet`-convention mIoU of a detector's score maps on the first ``n`` images."""
+    from sparseopt.istd import evaluate
+
+    pairs = [ds[i] for i in range(n)]
+    return evaluate([det.score_map(img) for img, _ in pairs], [m for _, m in pairs], "rpcanet")[
+        "mIoU"
+    ]
+
+
 @pytest.mark.slow
 def test_official_weights_reproduce_published_miou_first_150(data_dir):
     """Our networks with the authors' NUDT-SIRST weights, `rpcanet` convention, first 150 test
     ids: L-RPCANet 94.96 and RPCANet 93.09 mIoU measured with a spec-built network (the
     published full-split figures are 92.37 / 89.31; the first 150 ids are easier)."""
-    from sparseopt.istd import evaluate, load_istd_dataset
+    from sparseopt.istd import load_istd_dataset
 
     d = _official_dir(data_dir)
     ds = load_istd_dataset("NUDT-SIRST", "test", data_dir=data_dir)
@@ -263,12 +273,7 @@ def test_official_weights_reproduce_published_miou_first_150(data_dir):
         det = RPCADetector(
             deep=True, model=name.split("_")[0], weights=d / f"{name}.pth", device="cpu"
         )
-        preds, masks = [], []
-        for i in range(150):
-            img, mask = ds[i]
-            preds.append(det.score_map(img))
-            masks.append(mask)
-        got = evaluate(preds, masks, "rpcanet")["mIoU"]
+        got = _first_images_miou(det, ds, 150)
         assert abs(got - expected) <= 0.3, (name, got)
 
 
@@ -335,16 +340,11 @@ def test_shipped_weights_refuse_a_changed_file(tmp_path, monkeypatch):
 def test_shipped_weights_reproduce_their_card_first_100(data_dir):
     """`RPCADetector(deep=True)` with the shipped weights scores the first 100 NUDT-SIRST test
     images as its model card says (``rpcanet`` convention, ±0.05 mIoU: CPU kernels only)."""
-    from sparseopt.istd import evaluate, load_istd_dataset
+    from sparseopt.istd import load_istd_dataset
     from sparseopt_deep.detector import model_card
 
     expected = model_card("lrpcanet")["test_first_100_rpcanet_mIoU"]
     ds = load_istd_dataset("NUDT-SIRST", "test", data_dir=data_dir)
     det = RPCADetector(deep=True, device="cpu")
-    preds, masks = [], []
-    for i in range(100):
-        img, mask = ds[i]
-        preds.append(det.score_map(img))
-        masks.append(mask)
-    got = evaluate(preds, masks, "rpcanet")["mIoU"]
+    got = _first_images_miou(det, ds, 100)
     assert abs(got - expected) <= 0.05, (got, expected)
