@@ -359,9 +359,15 @@ def main(argv=None) -> int:
     ran = {n: methods[n] for n in report["methods"]}
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.noise:
-        from _istd_experiments import noise_figures, run_noise
+        from _istd_experiments import NOISE_LEVELS, noise_figures, noise_subset, run_noise
 
-        report["noise"] = {"n_images": args.noise_images, "curves": {}}
+        idx = noise_subset(args.noise_images, len(ds))
+        report["noise"] = {
+            "n_images": len(idx),
+            "ids": [ds.ids[i] for i in idx],
+            "levels": NOISE_LEVELS,
+            "curves": {},
+        }
         for name, spec in ran.items():
             key = report["methods"][name]["cache_key"]
             with threadpool_limits(1 if spec.get("kind", "deep") != "deep" else args.threads):
@@ -447,6 +453,11 @@ def render(report) -> str:
         lines += [
             "",
             f"## Noise robustness ({nz['n_images']} test images, rpcanet convention, Fa ×1e-5)",
+            "",
+            f"The images are spread evenly over the {report['split']} split (ids in the JSON). "
+            "Gaussian σ is in 8-bit grey levels; salt-and-pepper sets that fraction of pixels "
+            "to black or white. Noise is seeded per image and level; every method sees the same "
+            "noisy images.",
             "",
         ]
         for kind in ("gaussian", "saltpepper"):
