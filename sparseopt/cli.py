@@ -101,7 +101,13 @@ def _parser_kw(description: str, example: str) -> dict:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keep the example's line breaks; show defaults."""
+    """Keep the example's line breaks; show defaults, except ``None`` (the value then comes from
+    elsewhere — a recipe, an environment variable — and the option's help says where)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or "(default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 # --------------------------------------------------------------------------- demo
@@ -583,16 +589,20 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", choices=["lrpcanet", "rpcanet"], default="lrpcanet")
     p.add_argument("--base-channels", type=positive_int, default=4, help="L-RPCANet width")
     p.add_argument("--stages", type=positive_int, default=6, help="unfolded stages K")
-    p.add_argument("--epochs", type=positive_int, help="epochs (a resumed run may be extended)")
-    p.add_argument("--batch-size", type=positive_int)
-    p.add_argument("--lr", type=positive_float)
-    p.add_argument("--crop", type=int, help="crop side in pixels (0: whole images)")
-    p.add_argument("--eta", type=finite_float, help="weight of the reconstruction loss")
-    p.add_argument("--warmup-epochs", type=finite_float, help="linear learning-rate warm-up")
-    p.add_argument("--val-every", type=positive_int, help="validate every N epochs")
+    # options without a default here take the recipe's (sparseopt_deep.training.RECIPES)
+    rec = " (default: the recipe's)"
+    p.add_argument(
+        "--epochs", type=positive_int, help="epochs; a resumed run may be extended" + rec
+    )
+    p.add_argument("--batch-size", type=positive_int, help="images per step" + rec)
+    p.add_argument("--lr", type=positive_float, help="peak learning rate" + rec)
+    p.add_argument("--crop", type=int, help="crop side in pixels, 0: whole images" + rec)
+    p.add_argument("--eta", type=finite_float, help="weight of the reconstruction loss" + rec)
+    p.add_argument("--warmup-epochs", type=finite_float, help="linear learning-rate warm-up" + rec)
+    p.add_argument("--val-every", type=positive_int, help="validate every N epochs" + rec)
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--threads", type=positive_int, help="torch threads")
+    p.add_argument("--seed", type=int, help="seed of weights, split and data order (default: 0)")
+    p.add_argument("--threads", type=positive_int, help="torch threads (default: torch's own)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     p.add_argument("--max-minutes", type=positive_float, help="stop after the epoch past this")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
