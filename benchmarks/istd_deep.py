@@ -339,6 +339,8 @@ def main(argv=None) -> int:
             "n_images": len(recs),
             "metrics": m,
             "median_s_per_image_in_loop": float(np.median([r["seconds"] for r in recs])),
+            # cached records keep the time measured when they were computed, maybe long ago
+            "record_commits": sorted({str(r.get("commit")) for r in recs}),
         }
         if not classical:
             from sparseopt_deep.detector import load_network
@@ -435,7 +437,27 @@ def render(report) -> str:
                 f"{_f(t, 3)} | {pub_s} |"
             )
         lines.append("")
+    timed = [e["label"] for e in report["methods"].values() if "timing" in e]
+    cached = {
+        e["label"]: ", ".join(e.get("record_commits", []))
+        for e in report["methods"].values()
+        if "timing" not in e
+    }
     lines += [
+        "CPU s/img: "
+        + (
+            f"{', '.join(timed)} timed in this run (batch 1, torch threads {report['threads']}, median, interleaved with the port below); "
+            if timed
+            else ""
+        )
+        + "the other rows give the median in-loop time stored with their cached per-image "
+        "records (1 BLAS thread; computed at "
+        + "; ".join(
+            f"commit {c} for {', '.join(k for k, v in cached.items() if v == c)}"
+            for c in dict.fromkeys(cached.values())
+        )
+        + "; not necessarily on a quiet machine).",
+        "",
         "## Speed against a direct port of the authors' forward (same run, interleaved)",
         "",
         "| network | ours s/img | port s/img | ours/port | max relative logit difference |",
