@@ -7,6 +7,11 @@ training time). Every deep row goes through the user's path, ``RPCADetector(deep
 weights=...)``. Both conventions are scored (see ``sparseopt.istd.metrics``): ``rpcanet`` scores
 the score map (binarised at 0.5·max by the metric), ``basicirstd`` the detector's own decision.
 
+When the data folder also holds IRSTD-1k or SIRST-Aug in an official layout, the same methods
+are scored on its test split too (the authors' networks with the weights they released for
+that set; ours, trained on NUDT-SIRST, as a cross-data-set figure); otherwise the results say
+they were not available.
+
 Timing: torch and BLAS threads as stated in the output (default 2), batch 1, whole 256×256
 images, median over ``--timing-images`` images, interleaved with a direct port of the authors'
 forward (``_authors_port.py``, independent of the library) whose outputs are compared too.
@@ -249,6 +254,44 @@ def timing_and_agreement(name, spec, ds, n_images, threads):
     return out
 
 
+#: The stem suffix of the authors' released weights for each data set.
+_OFFICIAL_SUFFIX = {"NUDT-SIRST": "nudt_sirst", "IRSTD-1k": "irstd1k", "SIRST-Aug": "sirst_aug"}
+
+
+def other_dataset_rows(dataset, ds, methods, names, official_dir, limit, threads) -> dict:
+    """The table's methods on another data set held in the user's folder: the classical ones,
+    the authors' networks with the weights they released *for that set*, and ours (trained on
+    NUDT-SIRST only, so a cross-data-set figure). Same per-image cache as the main table."""
+    from threadpoolctl import threadpool_limits
+
+    rows = {}
+    for name in names:
+        spec = dict(methods[name])
+        deep = spec.get("kind", "deep") == "deep"
+        if name.endswith("-official"):
+            w = (
+                official_dir / f"{spec['model']}_{_OFFICIAL_SUFFIX[dataset]}.pth"
+                if official_dir
+                else None
+            )
+            spec["weights"] = w if w is not None and w.is_file() else None
+            spec["label"] = spec["label"].replace("authors' weights", f"authors' {dataset} weights")
+        elif name == "lrpcanet-ours":
+            spec["label"] += ", trained on NUDT-SIRST"
+        if deep and spec["weights"] is None:
+            rows[name] = {"label": spec["label"], "not_available": "weights not found"}
+            continue
+        with threadpool_limits(threads if deep else 1):
+            recs, key = run_method(name, spec, ds, limit)
+        rows[name] = {
+            "label": spec["label"],
+            "cache_key": key,
+            "n_images": len(recs),
+            "metrics": {c: summarize([r[c] for r in recs], c) for c in ("rpcanet", "basicirstd")},
+        }
+    return rows
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -313,10 +356,10 @@ def main(argv=None) -> int:
     except Exception as exc:
         print(f"NUDT-SIRST: not available ({exc})")
         return 1
+    others = {}
     for other in ("IRSTD-1k", "SIRST-Aug"):
         try:
-            load_istd_dataset(other, "test", data_dir=data_dir)
-            report["not_available"].append(f"{other}: present but not part of this table yet")
+            others[other] = load_istd_dataset(other, args.split, data_dir=data_dir)
         except Exception:
             report["not_available"].append(f"{other}: not available in {data_dir}")
     for name in names:
@@ -359,6 +402,13 @@ def main(argv=None) -> int:
         report["methods"][name] = entry
         rows.append((name, entry))
     ran = {n: methods[n] for n in report["methods"]}
+    if others:
+        report["other_datasets"] = {
+            other: other_dataset_rows(
+                other, ods, methods, names, official_dir, args.limit, args.threads
+            )
+            for other, ods in others.items()
+        }
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.noise:
         from _istd_experiments import NOISE_LEVELS, noise_figures, noise_subset, run_noise
@@ -524,6 +574,26 @@ def render(report) -> str:
                 f"{_f(r['val_mIoU'])} | {_f(t['mIoU'])} | {_f(t['F1'])} | {_f(t['Pd'])} | "
                 f"{_f(t['Fa'] / 1e-5)} | {r['train_hours']:.2f} |"
             )
+    for dataset, rows in report.get("other_datasets", {}).items():
+        lines += ["", f"## {dataset} ({report['split']} split)", ""]
+        for conv in ("rpcanet", "basicirstd"):
+            unit = FA_UNITS[conv]
+            lines += [
+                f"`{conv}` convention (Fa ×{unit:g}):",
+                "",
+                "| method | images | mIoU | nIoU | F1 | Pd | Fa |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for r in rows.values():
+                if "metrics" not in r:
+                    lines.append(f"| {r['label']} | {r['not_available']} | | | | | |")
+                    continue
+                m = r["metrics"][conv]
+                lines.append(
+                    f"| {r['label']} | {r['n_images']} | {_f(m['mIoU'])} | {_f(m['nIoU'])} | "
+                    f"{_f(m['F1'])} | {_f(m['Pd'])} | {_f(m['Fa'] / unit)} |"
+                )
+            lines.append("")
     tr = report["methods"].get("lrpcanet-ours", {}).get("training")
     if tr:
         lines += [

@@ -91,3 +91,43 @@ def test_noise_curves_resume_from_their_cache(tmp_path, monkeypatch):
     # a rerun finds every record cached: no detector is even built
     again = ex.run_noise("tophat", spec, ds, 3, tmp_path, "k", progress=False)
     assert again == curves and len(calls) == 1
+
+
+def _write_scene(images_dir, masks_dir, stem, seed):
+    from PIL import Image
+
+    sc = make_scene((48, 48), n_targets=1, contrast=6.0, seed=seed)
+    images_dir.mkdir(parents=True, exist_ok=True)
+    masks_dir.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((np.clip(sc.image, 0, 1) * 255).astype(np.uint8)).save(
+        images_dir / f"{stem}.png"
+    )
+    Image.fromarray(sc.mask.astype(np.uint8) * 255).save(masks_dir / f"{stem}.png")
+
+
+def test_benchmark_reports_a_second_data_set_when_the_folder_holds_it(tmp_path, monkeypatch):
+    import istd_deep
+
+    monkeypatch.setattr(istd_deep, "CACHE", tmp_path / "cache")
+    data = tmp_path / "data"
+    nudt, irstd = data / "istd" / "NUDT-SIRST", data / "istd" / "IRSTD-1k"
+    for k in range(2):
+        _write_scene(nudt / "images", nudt / "masks", f"00000{k}", k)
+        _write_scene(irstd / "IRSTD1k_Img", irstd / "IRSTD1k_Label", f"XDU{k}", 10 + k)
+    (nudt / "50_50").mkdir()
+    (nudt / "50_50" / "test.txt").write_text("000000\n000001\n")
+    (irstd / "test.txt").write_text("XDU0\nXDU1\n")
+    out = tmp_path / "res" / "istd_deep"
+    argv = ["--data-dir", str(data), "--methods", "tophat", "--out", str(out)]
+    assert istd_deep.main(argv) == 0
+    report = json.loads(out.with_suffix(".json").read_text())
+    rows = report["other_datasets"]["IRSTD-1k"]
+    assert rows["tophat"]["n_images"] == 2
+    assert 0 <= rows["tophat"]["metrics"]["rpcanet"]["mIoU"] <= 100
+    assert list((tmp_path / "cache").glob("tophat-IRSTD-1k-test-*.jsonl"))
+    md = out.with_suffix(".md").read_text()
+    assert "## IRSTD-1k (test split)" in md
+    assert "SIRST-Aug: not available" in md and "IRSTD-1k: not available" not in md
+    # a rerun refuses to overwrite the results without --force
+    with pytest.raises(SystemExit):
+        istd_deep.main(argv)
