@@ -371,6 +371,10 @@ def train(
         history = json.loads((out / "history.json").read_text())["history"]
         best = json.loads((out / "history.json").read_text())["best"]
         wall_before = float(state["wall_seconds"])
+        if rank == 0 and dataclasses.asdict(cfg) != saved:
+            # an extended run (more epochs) stays extended: a later --resume without
+            # --epochs must not fall back to the old schedule length
+            _atomic_json(dataclasses.asdict(cfg), out / "config.json")
     elif rank == 0:
         _atomic_json(dataclasses.asdict(cfg), out / "config.json")
         _atomic_json(

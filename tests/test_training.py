@@ -87,6 +87,16 @@ def test_run_folder_is_not_overwritten(tiny_data, tmp_path):
         train(tiny_data, tmp_path / "x", recipe="fast")
 
 
+def test_an_extended_run_stays_extended(tiny_data, tmp_path):
+    """``epochs`` raised at a resume is saved with the run: a later plain ``--resume`` goes on
+    to the new end instead of reverting to the old schedule (and stopping at once)."""
+    train(tiny_data, tmp_path / "run", **{**TINY, "epochs": 1})
+    train(tiny_data, tmp_path / "run", resume=True, epochs=3, progress=False, max_minutes=1e-9)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["epochs"] == 3
+    res = train(tiny_data, tmp_path / "run", resume=True, progress=False)
+    assert res["finished"] and [r["epoch"] for r in res["history"]] == [1, 2, 3]
+
+
 def test_soft_iou_loss_values():
     t = torch.zeros(1, 1, 4, 4)
     t[0, 0, 1, 1] = 1
