@@ -12,6 +12,7 @@ from sparseopt.cli import train_arguments
 EXAMPLE = """example:
   sparseopt train --data-dir ../shared/data --out runs/lrpcanet --epochs 150
   sparseopt train --out runs/lrpcanet --resume            # continue after an interruption
+  sparseopt train --out runs/lrpcanet --resume --epochs 300   # extend a run (kept for later resumes)
   sparseopt train --data-dir DATA --recipe paper --model rpcanet --out runs/rpcanet
   torchrun --nproc-per-node 2 -m sparseopt_deep.cli_train --data-dir DATA --out runs/ddp
 """
