@@ -452,6 +452,11 @@ def _f(x, nd=2):
     return "–" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.{nd}f}"
 
 
+def _metric_cells(m: dict, unit: float) -> str:
+    """The mIoU | nIoU | F1 | Pd | Fa cells of a table row (Fa in ``unit``)."""
+    return " | ".join([*(_f(m[k]) for k in ("mIoU", "nIoU", "F1", "Pd")), _f(m["Fa"] / unit)])
+
+
 def render(report) -> str:
     lines = [
         f"# Deep ISTD on {report['dataset']} ({report['split']} split)",
@@ -482,8 +487,7 @@ def render(report) -> str:
             )
             params = f"{e['parameters']:,}" if "parameters" in e else "–"
             lines.append(
-                f"| {e['label']} | {e['n_images']} | {_f(m['mIoU'])} | {_f(m['nIoU'])} | "
-                f"{_f(m['F1'])} | {_f(m['Pd'])} | {_f(m['Fa'] / unit)} | {params} | "
+                f"| {e['label']} | {e['n_images']} | {_metric_cells(m, unit)} | {params} | "
                 f"{_f(t, 3)} | {pub_s} |"
             )
         lines.append("")
@@ -589,10 +593,7 @@ def render(report) -> str:
                     lines.append(f"| {r['label']} | {r['not_available']} | | | | | |")
                     continue
                 m = r["metrics"][conv]
-                lines.append(
-                    f"| {r['label']} | {r['n_images']} | {_f(m['mIoU'])} | {_f(m['nIoU'])} | "
-                    f"{_f(m['F1'])} | {_f(m['Pd'])} | {_f(m['Fa'] / unit)} |"
-                )
+                lines.append(f"| {r['label']} | {r['n_images']} | {_metric_cells(m, unit)} |")
             lines.append("")
     tr = report["methods"].get("lrpcanet-ours", {}).get("training")
     if tr:
