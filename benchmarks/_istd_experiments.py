@@ -201,12 +201,40 @@ def detection_grid(methods: dict, ds, ids_idx, path: Path):
     return path
 
 
-def run_ablations(data_dir, runs_dir: Path, epochs: int, ds, limit, cache_dir, progress=True):
-    """Train every variant of :data:`ABLATIONS` with the same CPU recipe and budget (resuming
-    runs already started), then score each best-validation checkpoint on the test split."""
+def _run_state(out: Path) -> dict | None:
+    """Epochs done, planned and best validation of the run in ``out`` (None: not started)."""
+    if not (out / "history.json").is_file():
+        return None
+    hist = json.loads((out / "history.json").read_text())
+    planned = json.loads((out / "config.json").read_text())["epochs"]
+    rows = hist["history"]
+    done = rows[-1]["epoch"] if rows else 0
+    return {
+        "epochs_done": done,
+        "finished": done >= planned,
+        "best_epoch": hist["best"]["epoch"],
+        "val_mIoU": hist["best"]["mIoU"],
+        "train_hours": rows[-1]["wall_seconds"] / 3600 if rows else 0.0,
+    }
+
+
+def run_ablations(
+    data_dir, runs_dir: Path, epochs: int, ds, limit, cache_dir, progress=True, max_minutes=None
+):
+    """Train every variant of :data:`ABLATIONS` with the same CPU recipe and budget, then score
+    each best-validation checkpoint on the test split.
+
+    Runs already started are resumed. ``max_minutes`` bounds the training of this call (the
+    epoch under way when it passes is finished, as in ``train``); variants not finished by then
+    are reported as in progress and not scored, and a later call continues them. Once a variant
+    has finished, its resume state (``checkpoint.pt``, ``last.safetensors``) is removed: the
+    comparison needs only ``best.safetensors``, ``history.json`` and ``config.json``, which keeps
+    the committed run folders small.
+    """
     from sparseopt.istd import RPCADetector
     from sparseopt_deep.training import train
 
+    t_start = time.perf_counter()
     results = {}
     for name, change in ABLATIONS.items():
         out = runs_dir / name
@@ -214,45 +242,54 @@ def run_ablations(data_dir, runs_dir: Path, epochs: int, ds, limit, cache_dir, p
         model.update({k: v for k, v in change.items() if k in ("se", "n_stages")})
         overrides = {k: v for k, v in change.items() if k == "eta"}
         t0 = time.perf_counter()
-        if (out / "checkpoint.pt").is_file():
-            res = train(data_dir, out, resume=True, epochs=epochs, progress=progress)
+        state = _run_state(out)
+        left = None if max_minutes is None else max_minutes - (t0 - t_start) / 60
+        if state is not None and state["finished"]:
+            pass  # trained in an earlier call
+        elif left is not None and left <= 0:
+            pass  # out of this call's budget: reported as it stands
+        elif (out / "checkpoint.pt").is_file():
+            train(data_dir, out, resume=True, progress=progress, max_minutes=left)
         else:
-            res = train(
+            train(
                 data_dir,
                 out,
                 recipe="cpu",
                 epochs=epochs,
                 model=model,
                 progress=progress,
+                max_minutes=left,
                 **overrides,
             )
-        weights = out / "best.safetensors"
-        spec = {
-            "weights": weights,
-            "factory": lambda w: RPCADetector(deep=True, weights=w, device="cpu"),
-        }
-        key = _key(weights.read_bytes(), inspect.getsource(run_ablations))
-        path = cache_dir / f"ablation-{name}-{key}.json"
-        if path.is_file():
-            test = json.loads(path.read_text())
-        else:
-            from istd_deep import run_method
+        state = _run_state(out)
+        entry = {"change": change, "epochs": epochs, "seconds_this_call": 0.0}
+        if state is None:
+            results[name] = {**entry, "finished": False, "epochs_done": 0}
+            continue
+        entry.update(state)
+        if state["finished"]:
+            for stale in ("checkpoint.pt", "last.safetensors"):
+                (out / stale).unlink(missing_ok=True)
+            weights = out / "best.safetensors"
+            spec = {
+                "weights": weights,
+                "factory": lambda w: RPCADetector(deep=True, weights=w, device="cpu"),
+            }
+            key = _key(weights.read_bytes(), inspect.getsource(run_ablations))
+            path = cache_dir / f"ablation-{name}-{key}.json"
+            if path.is_file():
+                test = json.loads(path.read_text())
+            else:
+                from istd_deep import run_method
 
-            recs, _ = run_method(f"ablation-{name}", spec, ds, limit, progress)
-            test = {c: summarize([r[c] for r in recs], c) for c in ("rpcanet", "basicirstd")}
-            test["n_images"] = len(recs)
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(test))
-        results[name] = {
-            "change": change,
-            "epochs": epochs,
-            "finished": res["finished"],
-            "best_epoch": res["best"]["epoch"],
-            "val_mIoU": res["best"]["mIoU"],
-            "train_hours": res["history"][-1]["wall_seconds"] / 3600 if res["history"] else 0.0,
-            "test": test,
-            "seconds_this_call": time.perf_counter() - t0,
-        }
+                recs, _ = run_method(f"ablation-{name}", spec, ds, limit, progress)
+                test = {c: summarize([r[c] for r in recs], c) for c in ("rpcanet", "basicirstd")}
+                test["n_images"] = len(recs)
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(test))
+            entry["test"] = test
+        entry["seconds_this_call"] = time.perf_counter() - t0
+        results[name] = entry
     return results
 
 
@@ -262,7 +299,7 @@ def ablation_figure(results: dict, path: Path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(results)
+    names = [n for n in results if "test" in results[n]]  # finished variants only
     vals = [results[n]["test"]["rpcanet"]["mIoU"] for n in names]
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
     ax.bar(range(len(names)), vals, color="tab:blue")

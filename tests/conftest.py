@@ -82,3 +82,25 @@ def one_blas_thread():
     """
     with threadpool_limits(1):
         yield
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A 20-image data set in NUDT-SIRST's official layout, made of synthetic scenes."""
+    import numpy as np
+    from PIL import Image
+
+    from sparseopt.istd import make_scene
+
+    root = tmp_path_factory.mktemp("data")
+    ds = root / "istd" / "NUDT-SIRST"
+    for d in ("images", "masks", "50_50"):
+        (ds / d).mkdir(parents=True)
+    ids = [f"{i:06d}" for i in range(20)]
+    for i, id_ in enumerate(ids):
+        s = make_scene((40, 40), n_targets=2, seed=i)
+        Image.fromarray((s.image * 255).astype(np.uint8)).save(ds / "images" / f"{id_}.png")
+        Image.fromarray(s.mask.astype(np.uint8) * 255).save(ds / "masks" / f"{id_}.png")
+    (ds / "50_50" / "train.txt").write_text("\n".join(ids[:16]) + "\n")
+    (ds / "50_50" / "test.txt").write_text("\n".join(ids[16:]) + "\n")
+    return root

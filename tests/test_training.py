@@ -11,9 +11,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from PIL import Image  # noqa: E402
-
-from sparseopt.istd import make_scene  # noqa: E402
 from sparseopt_deep.training import soft_iou_loss, train  # noqa: E402
 
 TINY = dict(
@@ -25,23 +22,6 @@ TINY = dict(
     progress=False,
     num_threads=1,
 )
-
-
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    """A 20-image data set in NUDT-SIRST's official layout, made of synthetic scenes."""
-    root = tmp_path_factory.mktemp("data")
-    ds = root / "istd" / "NUDT-SIRST"
-    for d in ("images", "masks", "50_50"):
-        (ds / d).mkdir(parents=True)
-    ids = [f"{i:06d}" for i in range(20)]
-    for i, id_ in enumerate(ids):
-        s = make_scene((40, 40), n_targets=2, seed=i)
-        Image.fromarray((s.image * 255).astype(np.uint8)).save(ds / "images" / f"{id_}.png")
-        Image.fromarray(s.mask.astype(np.uint8) * 255).save(ds / "masks" / f"{id_}.png")
-    (ds / "50_50" / "train.txt").write_text("\n".join(ids[:16]) + "\n")
-    (ds / "50_50" / "test.txt").write_text("\n".join(ids[16:]) + "\n")
-    return root
 
 
 def _weights(path):

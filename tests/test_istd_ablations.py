@@ -1,0 +1,73 @@
+"""benchmarks/_istd_experiments.py: the L-RPCANet ablations train under a wall-clock budget,
+report unfinished variants as such, continue them on the next call, and never retrain a
+finished one."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("torch")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def experiments(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import _istd_experiments
+    import istd_deep
+
+    # two small variants instead of the twelve, and a per-image cache outside the repository
+    monkeypatch.setattr(
+        _istd_experiments,
+        "ABLATIONS",
+        {"full": {}, "K2": {"n_stages": 2}},
+    )
+    monkeypatch.setattr(istd_deep, "CACHE", tmp_path / "cache")
+    yield _istd_experiments
+    sys.modules.pop("istd_deep", None)
+
+
+def test_ablations_resume_across_calls_and_score_only_finished_runs(
+    experiments, tiny_data, tmp_path, monkeypatch
+):
+    from sparseopt.istd import load_istd_dataset
+
+    ds = load_istd_dataset("NUDT-SIRST", "test", data_dir=tiny_data)
+    runs, cache = tmp_path / "runs", tmp_path / "cache"
+    kw = dict(progress=False)
+    # no time left at all: nothing starts
+    none = experiments.run_ablations(tiny_data, runs, 2, ds, None, cache, max_minutes=-1.0, **kw)
+    assert all(r["epochs_done"] == 0 and not r["finished"] for r in none.values())
+    assert not runs.exists()
+    # a budget that runs out within each variant's first epoch (the call's own clock frozen so
+    # that both variants start): one epoch each, written in full, no test score
+    with monkeypatch.context() as m:
+        m.setattr(experiments, "time", SimpleNamespace(perf_counter=lambda: 0.0))
+        first = experiments.run_ablations(
+            tiny_data, runs, 2, ds, None, cache, max_minutes=1e-9, **kw
+        )
+    for name in ("full", "K2"):
+        assert first[name]["epochs_done"] == 1 and not first[name]["finished"]
+        assert "test" not in first[name] and (runs / name / "checkpoint.pt").is_file()
+
+    second = experiments.run_ablations(tiny_data, runs, 2, ds, None, cache, **kw)
+    assert list(second) == ["full", "K2"]
+    for name in ("full", "K2"):
+        r = second[name]
+        assert r["finished"] and r["epochs_done"] == 2 and r["test"]["n_images"] == 4
+        assert 0.0 <= r["test"]["rpcanet"]["mIoU"] <= 100.0
+        # the resume state of a finished variant is dropped; its best weights stay
+        assert not (runs / name / "checkpoint.pt").exists()
+        assert (runs / name / "best.safetensors").is_file()
+    assert json.loads((runs / "K2" / "config.json").read_text())["model"]["n_stages"] == 2
+
+    history = (runs / "full" / "history.json").read_bytes()
+    third = experiments.run_ablations(tiny_data, runs, 2, ds, None, cache, **kw)
+    assert (runs / "full" / "history.json").read_bytes() == history  # not retrained
+    assert third["full"]["test"] == second["full"]["test"]
