@@ -589,8 +589,9 @@ def render(report) -> str:
             if "test" not in r:  # training not finished: no test score yet
                 done = r.get("epochs_done", 0)
                 val = _f(r["val_mIoU"]) + " so far" if done else ""
+                state = f"{done} of {r['epochs']} (in progress)" if done else "not started"
                 lines.append(
-                    f"| {n} | {r['change'] or '–'} | {done} of {r['epochs']} (in progress) | "
+                    f"| {n} | {r['change'] or '–'} | {state} | "
                     f"{val} | not scored | | | | {r.get('train_hours', 0.0):.2f} |"
                 )
                 continue
