@@ -210,6 +210,7 @@ def _run_state(out: Path) -> dict | None:
     rows = hist["history"]
     done = rows[-1]["epoch"] if rows else 0
     return {
+        "epochs": planned,  # the run's own length, whatever this call asked for
         "epochs_done": done,
         "finished": done >= planned,
         "best_epoch": hist["best"]["epoch"],
