@@ -574,33 +574,9 @@ def render(report) -> str:
             lines.append("")
         lines.append("Figures: " + ", ".join(nz["figures"]))
     if "ablations" in report:
-        ab = report["ablations"]
-        first = next(iter(ab.values()), {})
-        lines += [
-            "",
-            f"## L-RPCANet ablations (same CPU recipe, {first.get('epochs')} epochs each, "
-            "best validation epoch; internal comparison only — shorter than the shipped "
-            "model's schedule)",
-            "",
-            "| variant | change | epochs done | val mIoU | test mIoU | F1 | Pd | Fa ×1e-5 | train h |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for n, r in ab.items():
-            if "test" not in r:  # training not finished: no test score yet
-                done = r.get("epochs_done", 0)
-                val = _f(r["val_mIoU"]) + " so far" if done else ""
-                state = f"{done} of {r['epochs']} (in progress)" if done else "not started"
-                lines.append(
-                    f"| {n} | {r['change'] or '–'} | {state} | "
-                    f"{val} | not scored | | | | {r.get('train_hours', 0.0):.2f} |"
-                )
-                continue
-            t = r["test"]["rpcanet"]
-            lines.append(
-                f"| {n} | {r['change'] or '–'} | {r['best_epoch']} best of {r['epochs']} | "
-                f"{_f(r['val_mIoU'])} | {_f(t['mIoU'])} | {_f(t['F1'])} | {_f(t['Pd'])} | "
-                f"{_f(t['Fa'] / 1e-5)} | {r['train_hours']:.2f} |"
-            )
+        from _istd_experiments import ablation_table
+
+        lines += ablation_table(report["ablations"])
     for dataset, rows in report.get("other_datasets", {}).items():
         lines += ["", f"## {dataset} ({report['split']} split)", ""]
         for conv in ("rpcanet", "basicirstd"):

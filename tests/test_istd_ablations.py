@@ -71,3 +71,16 @@ def test_ablations_resume_across_calls_and_score_only_finished_runs(
     third = experiments.run_ablations(tiny_data, runs, 2, ds, None, cache, **kw)
     assert (runs / "full" / "history.json").read_bytes() == history  # not retrained
     assert third["full"]["test"] == second["full"]["test"]
+
+    # the table: in-progress rows say so and carry no test score; finished rows carry their
+    # test figures; the talk's figure stands beside a variant it reports (K = 2) only
+    table = "\n".join(experiments.ablation_table(first))
+    assert table.count("1 of 2 (in progress)") == 2 and "not scored" in table
+    done = "\n".join(experiments.ablation_table(third))
+    rows = {line.split(" | ")[0].strip("| "): line for line in done.splitlines() if "|" in line}
+    assert "not scored" not in done
+    assert f"{third['K2']['test']['rpcanet']['mIoU']:.2f}" in rows["K2"]
+    assert "91.61 / 95.62 / 97.88 / 2.08" in rows["K2"]  # the talk's K = 2 row
+    assert "K = 2 stages" in rows["K2"]
+    png = experiments.ablation_figure(third, tmp_path / "ablations.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
