@@ -82,5 +82,46 @@ def test_ablations_resume_across_calls_and_score_only_finished_runs(
     assert f"{third['K2']['test']['rpcanet']['mIoU']:.2f}" in rows["K2"]
     assert "91.61 / 95.62 / 97.88 / 2.08" in rows["K2"]  # the talk's K = 2 row
     assert "K = 2 stages" in rows["K2"]
+    assert len(third["K2"]["test"]["per_image"]) == 4  # one (tp, fp, fn) row per test image
+    d, _, _ = experiments.miou_difference(
+        third["full"]["test"]["per_image"], third["K2"]["test"]["per_image"]
+    )
+    assert f"{d:+.2f} (" in rows["K2"]
     png = experiments.ablation_figure(third, tmp_path / "ablations.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_miou_difference_is_the_data_set_iou_difference_with_a_paired_interval(experiments):
+    import numpy as np
+
+    from sparseopt.istd import summarize
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 50, (200, 3))
+    b = a.copy()
+    b[:, 0] += rng.integers(0, 5, 200)  # b finds more target pixels on every image
+    keys = ("tp", "fp", "fn")
+
+    def miou(rows):
+        return summarize(
+            [
+                dict(
+                    zip(keys, r),
+                    iou_num=0,
+                    iou_den=0,
+                    targets=0,
+                    detected=0,
+                    fa_pixels=0,
+                    fa_area=1,
+                )
+                for r in rows
+            ],
+            "rpcanet",
+        )["mIoU"]
+
+    d, lo, hi = experiments.miou_difference(a, b)
+    assert d == pytest.approx(miou(b) - miou(a))
+    assert 0 < lo < d < hi  # a gain on every image: the whole interval is above zero
+    assert experiments.miou_difference(a, a) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="per-image counts"):
+        experiments.miou_difference(a, b[:10])
