@@ -32,12 +32,13 @@ ABLATIONS = {
     "se-noise-off": {"se": [True, True, False, True]},
     "se-merge-off": {"se": [True, True, True, False]},
     "se-all-off": {"se": [False, False, False, False]},
+    # trained in this order: the cheap and talk-matched variants first, K = 8 (slowest) last
     "K2": {"n_stages": 2},
-    "K4": {"n_stages": 4},
-    "K8": {"n_stages": 8},
     "eta0": {"eta": 0.0},
+    "K4": {"n_stages": 4},
     "eta0.01": {"eta": 0.01},
     "eta1": {"eta": 1.0},
+    "K8": {"n_stages": 8},
 }
 
 #: What each variant changes, in words (the table's "change" column).
