@@ -32,7 +32,8 @@ ABLATIONS = {
     "se-noise-off": {"se": [True, True, False, True]},
     "se-merge-off": {"se": [True, True, True, False]},
     "se-all-off": {"se": [False, False, False, False]},
-    # trained in this order: the cheap and talk-matched variants first, K = 8 (slowest) last
+    # trained in this order (the cheap and talk-matched variants first, K = 8, the slowest,
+    # last); the table and figure list them in the order of ABLATION_LABELS
     "K2": {"n_stages": 2},
     "eta0": {"eta": 0.0},
     "K4": {"n_stages": 4},
@@ -352,6 +353,13 @@ def miou_difference(a, b, n_boot: int = 2000, seed: int = 0):
     return float(miou(b.sum(0)) - miou(a.sum(0))), float(lo), float(hi)
 
 
+def _in_display_order(ab: dict) -> dict:
+    """``ab`` with its variants grouped as :data:`ABLATION_LABELS` lists them (SE, then K, then
+    η), whatever order they were trained in; unknown names last."""
+    order = {n: i for i, n in enumerate(ABLATION_LABELS)}
+    return dict(sorted(ab.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
 def ablation_table(ab: dict) -> list[str]:
     """Markdown lines of the ablation table: one row per variant (finished, in progress or not
     started), with the talk's figure for the same change where it reports one."""
@@ -376,7 +384,7 @@ def ablation_table(ab: dict) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = ab.get("full", {}).get("test", {}).get("per_image")
-    for n, r in ab.items():
+    for n, r in _in_display_order(ab).items():
         label = ABLATION_LABELS.get(n, str(r["change"] or "–"))
         tk = TALK_ABLATIONS.get(n)
         talk = " / ".join(_f(tk[k]) for k in ("mIoU", "F1", "Pd", "Fa")) if tk else "–"
@@ -408,6 +416,7 @@ def ablation_figure(results: dict, path: Path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    results = _in_display_order(results)
     names = [n for n in results if "test" in results[n]]  # finished variants only
     vals = [results[n]["test"]["rpcanet"]["mIoU"] for n in names]
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)

@@ -125,3 +125,15 @@ def test_miou_difference_is_the_data_set_iou_difference_with_a_paired_interval(e
     assert experiments.miou_difference(a, a) == (0.0, 0.0, 0.0)
     with pytest.raises(ValueError, match="per-image counts"):
         experiments.miou_difference(a, b[:10])
+
+
+def test_ablation_table_groups_variants_whatever_order_they_were_trained_in(experiments):
+    # training order (cheap variants first) differs from reading order (SE, then K, then η)
+    trained = ["K2", "eta0", "K4", "eta1", "K8", "full"]
+    ab = {n: {"change": {}, "epochs": 6, "epochs_done": 0} for n in trained}
+    rows = [
+        line.split(" | ")[0].strip("| ")
+        for line in experiments.ablation_table(ab)
+        if line.startswith("| ") and "not started" in line
+    ]
+    assert rows == ["full", "K2", "K4", "K8", "eta0", "eta1"]
