@@ -46,14 +46,18 @@ def code_hash(script: str | os.PathLike) -> str:
 
 @functools.cache
 def git_commit() -> str:
-    """Short commit of the checkout, with ``+dirty`` for uncommitted changes; "unknown" if none."""
+    """Short commit of the checkout, with ``+dirty`` for uncommitted changes; "unknown" if none.
+
+    Changes under ``benchmarks/results/`` do not count: a rerun that replaces its own committed
+    results (``--force``) would otherwise always call its checkout dirty."""
     try:
         sha = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
         dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no",
+             "--", ".", ":(exclude)benchmarks/results"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
         return sha + ("+dirty" if dirty else "")
