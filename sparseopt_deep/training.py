@@ -468,7 +468,15 @@ def train(
                 out / "history.json",
             )
         finished = epoch + 1 >= cfg.epochs
-        if max_minutes is not None and time.perf_counter() - t_start > 60 * max_minutes:
+        stop = max_minutes is not None and time.perf_counter() - t_start > 60 * max_minutes
+        if world > 1:
+            # Each process reads its own clock, so process 0 decides for all; the broadcast also
+            # keeps every process from returning (and tearing down the group) before process 0
+            # has written this epoch's files, which aborted a gloo process at exit.
+            flag = torch.tensor([float(stop)], device=device)
+            torch.distributed.broadcast(flag, src=0)
+            stop = bool(flag.item())
+        if stop:
             break
     if bar is not None:
         bar.close()
