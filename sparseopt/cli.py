@@ -600,6 +600,12 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eta", type=finite_float, help="weight of the reconstruction loss" + rec)
     p.add_argument("--warmup-epochs", type=finite_float, help="linear learning-rate warm-up" + rec)
     p.add_argument("--val-every", type=positive_int, help="validate every N epochs" + rec)
+    p.add_argument(
+        "--ema-epochs",
+        type=finite_float,
+        help="validate and keep an exponential moving average of the weights over this many "
+        "epochs (0: off); may be switched on when a run is resumed" + rec,
+    )
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
     p.add_argument("--seed", type=int, help="seed of weights, split and data order (default: 0)")
     p.add_argument("--threads", type=positive_int, help="torch threads (default: torch's own)")

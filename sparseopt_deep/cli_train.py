@@ -13,6 +13,7 @@ EXAMPLE = """example:
   sparseopt train --data-dir ../shared/data --out runs/lrpcanet --epochs 150
   sparseopt train --out runs/lrpcanet --resume            # continue after an interruption
   sparseopt train --out runs/lrpcanet --resume --epochs 300   # extend a run (kept for later resumes)
+  sparseopt train --out runs/lrpcanet --resume --epochs 400 --ema-epochs 2   # extend, averaging weights
   sparseopt train --data-dir DATA --recipe paper --model rpcanet --out runs/rpcanet
   torchrun --nproc-per-node 2 -m sparseopt_deep.cli_train --data-dir DATA --out runs/ddp
 """
@@ -22,7 +23,17 @@ def run(args: argparse.Namespace) -> int:
     from .training import train
 
     overrides = {}
-    names = ("epochs", "batch_size", "lr", "eta", "warmup_epochs", "val_every", "seed", "dataset")
+    names = (
+        "epochs",
+        "batch_size",
+        "lr",
+        "eta",
+        "warmup_epochs",
+        "val_every",
+        "ema_epochs",
+        "seed",
+        "dataset",
+    )
     for name in names:
         v = getattr(args, name)
         if v is not None:

@@ -94,6 +94,10 @@ class TrainConfig:
     channels_last: bool = True
     val_fraction: float = 0.1
     val_every: int = 1
+    # Horizon, in epochs, of an exponential moving average of the weights (and batch-norm
+    # statistics) that is validated and selected instead of the raw weights; 0: off. Horizon in
+    # epochs rather than a per-step decay, so it means the same on any data set or batch size.
+    ema_epochs: float = 0.0
     seed: int = 0
     num_threads: int | None = None
 
@@ -305,13 +309,15 @@ def train(
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}.")
         saved = json.loads((out / "config.json").read_text())
         cfg = TrainConfig(**{**_BEFORE_FIELD, **saved})
-        for name in ("epochs", "num_threads"):  # the only fields a resumed run may change
+        # the only fields a resumed run may change: its length, its threads, and a weight
+        # average (switched on when a run is extended, it starts from the weights it resumes)
+        for name in ("epochs", "num_threads", "ema_epochs"):
             if name in overrides:
                 setattr(cfg, name, overrides.pop(name))
         if overrides:
             raise ValueError(
-                "resume uses the run's saved configuration; only epochs and num_threads may "
-                f"change, got {sorted(overrides)}."
+                "resume uses the run's saved configuration; only epochs, num_threads and "
+                f"ema_epochs may change, got {sorted(overrides)}."
             )
     else:
         if recipe not in RECIPES:
@@ -325,6 +331,8 @@ def train(
                 f"{out} already holds a training run; pass resume=True (--resume) to continue "
                 "it or force=True (--force) to start over."
             )
+    if not (math.isfinite(cfg.ema_epochs) and cfg.ema_epochs >= 0):
+        raise ValueError(f"ema_epochs must be a finite number >= 0, got {cfg.ema_epochs!r}.")
     if cfg.batch_size % world:
         raise ValueError(f"batch_size {cfg.batch_size} is not divisible by {world} processes.")
     if data_dir is None:
@@ -371,6 +379,15 @@ def train(
         history = json.loads((out / "history.json").read_text())["history"]
         best = json.loads((out / "history.json").read_text())["best"]
         wall_before = float(state["wall_seconds"])
+    ema = None
+    if cfg.ema_epochs > 0:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        decay = 1.0 - 1.0 / max(1.0, cfg.ema_epochs * steps_per_epoch)
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+        if resume and "ema" in state:
+            ema.load_state_dict(state["ema"])
+    if resume:
         if rank == 0 and dataclasses.asdict(cfg) != saved:
             # an extended run (more epochs) stays extended: a later --resume without
             # --epochs must not fall back to the old schedule length
@@ -420,6 +437,8 @@ def train(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if ema is not None:
+                ema.update_parameters(model)
             step += 1
             if world > 1:  # log the loss of the whole global batch, as one process would
                 loss = loss.detach().clone()
@@ -439,12 +458,20 @@ def train(
             "wall_seconds": wall_before + time.perf_counter() - t_start,
         }
         if rank == 0 and val_idx and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):
-            m = _validate(model, images, masks, val_idx, device)
+            if ema is not None:  # the raw weights' score too, to measure what averaging buys
+                raw = _validate(model, images, masks, val_idx, device)
+                record["val_raw_mIoU"] = raw["mIoU"]
+            candidate = model if ema is None else ema.module
+            m = _validate(candidate, images, masks, val_idx, device)
             record.update({f"val_{k}": v for k, v in m.items() if isinstance(v, float)})
             if m["mIoU"] > best["mIoU"]:
                 best = {"epoch": epoch + 1, "mIoU": m["mIoU"]}
+                if ema is not None:
+                    best["weights"] = "ema"
                 save_weights(
-                    model, out / "best.safetensors", metadata={"epoch": epoch + 1, "val": m}
+                    candidate,
+                    out / "best.safetensors",
+                    metadata={"epoch": epoch + 1, "val": m, "ema": ema is not None},
                 )
             if bar is not None:
                 bar.set_postfix(
@@ -460,6 +487,7 @@ def train(
                     "epoch": epoch + 1,
                     "step": step,
                     "wall_seconds": record["wall_seconds"],
+                    **({"ema": ema.state_dict()} if ema is not None else {}),
                 },
                 ckpt_path,
             )

@@ -77,6 +77,42 @@ def test_an_extended_run_stays_extended(tiny_data, tmp_path):
     assert res["finished"] and [r["epoch"] for r in res["history"]] == [1, 2, 3]
 
 
+def test_weight_average_resumes_exactly_and_is_what_is_selected(tiny_data, tmp_path):
+    """With ``ema_epochs`` the averaged weights are validated and kept as ``best``; their state
+    is in the checkpoint, so an interrupted run still resumes to bit-identical weights."""
+    cfg = {**TINY, "ema_epochs": 1.0}
+    full = train(tiny_data, tmp_path / "full", **cfg)
+    part = train(tiny_data, tmp_path / "part", **cfg, max_minutes=1e-9)
+    assert len(part["history"]) == 1
+    train(tiny_data, tmp_path / "part", resume=True, progress=False)
+    for name in ("best.safetensors", "last.safetensors"):
+        a, b = _weights(tmp_path / "full" / name), _weights(tmp_path / "part" / name)
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    a, b = (torch.load(tmp_path / r / "checkpoint.pt", weights_only=True) for r in ("full", "part"))
+    assert all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
+    assert full["best"]["weights"] == "ema"
+    assert all("val_raw_mIoU" in r and "val_mIoU" in r for r in full["history"])
+    # one epoch: the only candidate is that epoch's average, and it is not the last iterate
+    train(tiny_data, tmp_path / "one", **{**cfg, "epochs": 1})
+    ckpt = torch.load(tmp_path / "one" / "checkpoint.pt", weights_only=True)
+    ema = {k.removeprefix("module."): v for k, v in ckpt["ema"].items() if k != "n_averaged"}
+    raw, best = ckpt["model"], _weights(tmp_path / "one" / "best.safetensors")
+    assert ema.keys() == raw.keys() and best.keys() <= ema.keys()
+    assert all(torch.equal(best[k], ema[k]) for k in best)
+    assert any(not torch.equal(ema[k], raw[k]) for k in best if raw[k].is_floating_point())
+
+
+def test_weight_average_can_start_when_a_run_is_extended(tiny_data, tmp_path):
+    train(tiny_data, tmp_path / "run", **{**TINY, "epochs": 1})
+    assert "ema" not in torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    res = train(tiny_data, tmp_path / "run", resume=True, epochs=2, ema_epochs=0.5, progress=False)
+    assert "val_raw_mIoU" in res["history"][-1] and "val_raw_mIoU" not in res["history"][0]
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["ema_epochs"] == 0.5
+    assert "ema" in torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    with pytest.raises(ValueError, match="ema_epochs"):
+        train(tiny_data, tmp_path / "neg", **{**TINY, "ema_epochs": -1.0})
+
+
 def test_soft_iou_loss_values():
     t = torch.zeros(1, 1, 4, 4)
     t[0, 0, 1, 1] = 1
