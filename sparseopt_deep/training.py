@@ -36,6 +36,13 @@ Two recipes:
 
     ``crop`` and ``target_share`` remain for images much larger than the training set's.
 
+``ema_epochs`` (off in both recipes) validates and selects an exponential moving average of the
+weights instead of the raw iterate (Polyak averaging; ``torch.optim.swa_utils.AveragedModel``,
+batch-norm statistics included), with decay :math:`1 - 1/(\text{ema\_epochs} \cdot
+\text{steps per epoch})`. It can be switched on when a run is resumed (it then starts from the
+resumed weights); with it, every validation also logs the raw weights' mIoU (``val_raw_mIoU``)
+so the two compare epoch by epoch.
+
 Model selection uses a validation part held out of the *training* split (seeded; its ids are
 saved beside the weights); the test split is never seen. Every epoch ends with an atomic
 checkpoint holding the model, the optimiser, the step counters and the history; the data order
