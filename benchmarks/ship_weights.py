@@ -103,6 +103,10 @@ def main(argv=None) -> int:
         "parameters": count_parameters(net),
         "dataset": "NUDT-SIRST (official 50_50 split)",
         "selection": f"{args.which} epoch by validation mIoU on {split['n_val']} images held out of the training split (seed {split['seed']}); the test split was not used",
+        # best.safetensors holds the moving average of the weights when the run kept one
+        "weights": f"exponential moving average over {config.get('ema_epochs')} epochs (ema_epochs)"
+        if args.which == "best" and best.get("weights") == "ema"
+        else "the optimiser's iterate",
         "epochs": history["history"][-1]["epoch"],
         "epochs_planned": config["epochs"],
         "selected_epoch": epoch_rec["epoch"],
