@@ -386,15 +386,6 @@ def train(
         history = json.loads((out / "history.json").read_text())["history"]
         best = json.loads((out / "history.json").read_text())["best"]
         wall_before = float(state["wall_seconds"])
-    ema = None
-    if cfg.ema_epochs > 0:
-        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-
-        decay = 1.0 - 1.0 / max(1.0, cfg.ema_epochs * steps_per_epoch)
-        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-        if resume and "ema" in state:
-            ema.load_state_dict(state["ema"])
-    if resume:
         if rank == 0 and dataclasses.asdict(cfg) != saved:
             # an extended run (more epochs) stays extended: a later --resume without
             # --epochs must not fall back to the old schedule length
@@ -411,6 +402,14 @@ def train(
             },
             out / "split.json",
         )
+    ema = None
+    if cfg.ema_epochs > 0:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        decay = 1.0 - 1.0 / max(1.0, cfg.ema_epochs * steps_per_epoch)
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+        if resume and "ema" in state:  # absent when the average starts at this resume
+            ema.load_state_dict(state["ema"])
 
     total = cfg.epochs * steps_per_epoch
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
