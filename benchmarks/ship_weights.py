@@ -44,7 +44,13 @@ def learning_curve(history, path: Path):
 
     h = [r for r in history if "val_mIoU" in r]
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
-    ax.plot([r["wall_seconds"] / 3600 for r in h], [r["val_mIoU"] for r in h], marker=".")
+    hours = [r["wall_seconds"] / 3600 for r in h]
+    raw = [(t, r["val_raw_mIoU"]) for t, r in zip(hours, h) if "val_raw_mIoU" in r]
+    # with weight averaging, val_mIoU scores the average and val_raw_mIoU the optimiser's iterate
+    ax.plot(hours, [r["val_mIoU"] for r in h], marker=".", label="selected weights")
+    if raw:
+        ax.plot(*zip(*raw), marker=".", lw=0.8, alpha=0.7, label="raw iterate (averaging on)")
+        ax.legend(loc="lower right", fontsize=8)
     ax.set_xlabel("training wall-clock hours (CPU)")
     ax.set_ylabel("validation mIoU (rpcanet convention)")
     ax.set_title("L-RPCANet (BC=4) on NUDT-SIRST, our CPU recipe")
@@ -128,6 +134,8 @@ def main(argv=None) -> int:
     curve = REPO / "docs" / "_static" / "lrpcanet_learning_curve.png"
     learning_curve(history["history"], curve)
     r, b = test["rpcanet"], test["basicirstd"]
+    raw = card["validation"].get("raw_mIoU")
+    raw_note = "" if raw is None else f" (the raw iterate of the same epoch: {raw:.2f})"
     md = f"""# Model card: L-RPCANet (base_channels 4) trained on NUDT-SIRST by sparseopt
 
 - File: `{dst.name}` (safetensors), sha256 `{sha}` (checked at every load)
@@ -136,7 +144,8 @@ def main(argv=None) -> int:
   weights of epoch {card["selected_epoch"]}, {card["selection"]})
 - Recipe: {json.dumps(config)}
 - Hardware: {args.hardware}; wall time {card["wall_hours"]} h
-- Validation (epoch {card["selected_epoch"]}): mIoU {card["validation"].get("mIoU", float("nan")):.2f}
+- Weights: {card["weights"]}
+- Validation (epoch {card["selected_epoch"]}): mIoU {card["validation"].get("mIoU", float("nan")):.2f}{raw_note}
 
 Test split ({len(recs)} images), scored through `RPCADetector(deep=True)`:
 
