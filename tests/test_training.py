@@ -202,15 +202,11 @@ def test_data_parallel_matches_one_process(tiny_data, tmp_path, ema_epochs):
     if ema_epochs:
         assert two["best"]["weights"] == one["best"]["weights"] == "ema"
         assert all("val_raw_mIoU" in r for r in two["history"])
-        a, b = (
-            torch.load(tmp_path / r / "checkpoint.pt", weights_only=True)["ema"]
-            for r in ("one", "two")
+        c1, c2 = (
+            torch.load(tmp_path / r / "checkpoint.pt", weights_only=True) for r in ("one", "two")
         )
+        (a, b), (ra, rb) = (c1["ema"], c2["ema"]), (c1["model"], c2["model"])
         assert a.keys() == b.keys()
-        ra, rb = (
-            torch.load(tmp_path / r / "checkpoint.pt", weights_only=True)["model"]
-            for r in ("one", "two")
-        )
 
         def gap(x, y):  # relative distance of the parameters (BN statistics are per process)
             keys = [k for k in x if x[k].is_floating_point() and "running" not in k]
