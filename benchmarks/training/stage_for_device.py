@@ -1,0 +1,60 @@
+"""Copy one data set's training split into a folder that travels to a lent GPU machine.
+
+The device machine receives only the repository (64 MiB in all), so the folder must live inside
+it and be ignored by git (this script adds it to ``.git/info/exclude``). Only the training split
+travels (NUDT-SIRST: 663 images and masks, 21 MiB): validation is held out of it, and the test
+split is scored back here by ``benchmarks/ship_weights.py``.
+
+Usage::
+
+    python benchmarks/training/stage_for_device.py --data-dir ../shared/data --to .device_data
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from sparseopt.istd.data import load_istd_dataset  # noqa: E402
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", required=True, help="folder holding istd/<dataset>")
+    p.add_argument("--to", default=".device_data", help="folder inside the repository")
+    p.add_argument("--dataset", default="NUDT-SIRST", choices=["NUDT-SIRST"])
+    args = p.parse_args(argv)
+    dst = (REPO / args.to).resolve()
+    if REPO not in dst.parents:
+        p.error(f"--to must be inside the repository ({REPO}), got {dst}")
+    ds = load_istd_dataset(args.dataset, "train", data_dir=args.data_dir)  # checks the layout
+    src = Path(args.data_dir) / "istd" / args.dataset
+    if not src.is_dir():
+        src = Path(args.data_dir) / args.dataset
+    root = dst / "istd" / args.dataset
+    if root.exists():
+        p.error(f"{root} exists; remove it first (nothing is overwritten)")
+    for sub in ("images", "masks", "50_50"):
+        (root / sub).mkdir(parents=True)
+    shutil.copyfile(src / "50_50" / "train.txt", root / "50_50" / "train.txt")
+    for i in ds.ids:
+        for sub in ("images", "masks"):
+            shutil.copyfile(src / sub / f"{i}.png", root / sub / f"{i}.png")
+    exclude = REPO / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    line = f"/{dst.relative_to(REPO).as_posix()}/"
+    if line not in (exclude.read_text().splitlines() if exclude.exists() else []):
+        with exclude.open("a") as fh:
+            fh.write(line + "\n")
+    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    print(f"{len(ds.ids)} training images of {args.dataset} in {root} ({size / 2**20:.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
