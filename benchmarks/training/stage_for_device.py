@@ -23,6 +23,27 @@ sys.path.insert(0, str(REPO))
 from sparseopt.istd.data import load_istd_dataset  # noqa: E402
 
 
+def stage(data_dir, dst: Path, dataset: str = "NUDT-SIRST") -> tuple[int, int]:
+    """Copy ``dataset``'s training split (official layout) to ``dst/istd/<dataset>``.
+
+    Returns the number of images and the bytes written; refuses to touch an existing folder.
+    """
+    ds = load_istd_dataset(dataset, "train", data_dir=data_dir)  # checks the layout first
+    src = Path(data_dir) / "istd" / dataset
+    if not src.is_dir():
+        src = Path(data_dir) / dataset
+    root = Path(dst) / "istd" / dataset
+    if root.exists():
+        raise FileExistsError(f"{root} exists; remove it first (nothing is overwritten)")
+    for sub in ("images", "masks", "50_50"):
+        (root / sub).mkdir(parents=True)
+    shutil.copyfile(src / "50_50" / "train.txt", root / "50_50" / "train.txt")
+    for i in ds.ids:
+        for sub in ("images", "masks"):
+            shutil.copyfile(src / sub / f"{i}.png", root / sub / f"{i}.png")
+    return len(ds.ids), sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", required=True, help="folder holding istd/<dataset>")
@@ -32,27 +53,18 @@ def main(argv=None) -> int:
     dst = (REPO / args.to).resolve()
     if REPO not in dst.parents:
         p.error(f"--to must be inside the repository ({REPO}), got {dst}")
-    ds = load_istd_dataset(args.dataset, "train", data_dir=args.data_dir)  # checks the layout
-    src = Path(args.data_dir) / "istd" / args.dataset
-    if not src.is_dir():
-        src = Path(args.data_dir) / args.dataset
-    root = dst / "istd" / args.dataset
-    if root.exists():
-        p.error(f"{root} exists; remove it first (nothing is overwritten)")
-    for sub in ("images", "masks", "50_50"):
-        (root / sub).mkdir(parents=True)
-    shutil.copyfile(src / "50_50" / "train.txt", root / "50_50" / "train.txt")
-    for i in ds.ids:
-        for sub in ("images", "masks"):
-            shutil.copyfile(src / sub / f"{i}.png", root / sub / f"{i}.png")
+    try:
+        n, size = stage(args.data_dir, dst, args.dataset)
+    except FileExistsError as e:
+        p.error(str(e))
+    # git must not track the copy, or the data set would enter the repository's history
     exclude = REPO / ".git" / "info" / "exclude"
     exclude.parent.mkdir(parents=True, exist_ok=True)
     line = f"/{dst.relative_to(REPO).as_posix()}/"
     if line not in (exclude.read_text().splitlines() if exclude.exists() else []):
         with exclude.open("a") as fh:
             fh.write(line + "\n")
-    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
-    print(f"{len(ds.ids)} training images of {args.dataset} in {root} ({size / 2**20:.1f} MiB)")
+    print(f"{n} training images of {args.dataset} in {dst} ({size / 2**20:.1f} MiB)")
     return 0
 
 
