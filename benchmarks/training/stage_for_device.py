@@ -29,19 +29,15 @@ def stage(data_dir, dst: Path, dataset: str = "NUDT-SIRST") -> tuple[int, int]:
     Returns the number of images and the bytes written; refuses to touch an existing folder.
     """
     ds = load_istd_dataset(dataset, "train", data_dir=data_dir)  # checks the layout first
-    src = Path(data_dir) / "istd" / dataset
-    if not src.is_dir():
-        src = Path(data_dir) / dataset
     root = Path(dst) / "istd" / dataset
     if root.exists():
         raise FileExistsError(f"{root} exists; remove it first (nothing is overwritten)")
-    for sub in ("images", "masks", "50_50"):
-        (root / sub).mkdir(parents=True)
-    shutil.copyfile(src / "50_50" / "train.txt", root / "50_50" / "train.txt")
-    for i in ds.ids:
-        for sub in ("images", "masks"):
-            shutil.copyfile(src / sub / f"{i}.png", root / sub / f"{i}.png")
-    return len(ds.ids), sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    files = [ds.root / "50_50" / "train.txt"]
+    files += [f(i) for i in range(len(ds)) for f in (ds.image_path, ds.mask_path)]
+    for f in files:  # the same relative paths, so the copy is in the same official layout
+        (root / f.relative_to(ds.root)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, root / f.relative_to(ds.root))
+    return len(ds), sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
 
 
 def main(argv=None) -> int:
