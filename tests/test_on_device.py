@@ -21,21 +21,19 @@ pytestmark = [
 ]
 
 
-def test_planned_run_fits_budget_and_resumes(tiny_data, tmp_path):
-    out = tmp_path / "out"
+def _run(cmd):
+    """Run from the repository root (as on the device), failing with the command's output."""
     env = dict(os.environ)
     # the script calls python3: make it this interpreter, as the device image's python3 is its own
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    tiny = ["--stages", "1", "--base-channels", "2", "--crop", "32", "--threads", "1"]
-    proc = subprocess.run(
-        ["bash", str(SCRIPT), str(tiny_data), str(out), "0.5", *tiny],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_planned_run_fits_budget_and_resumes(tiny_data, tmp_path):
+    out = tmp_path / "out"
+    tiny = ["--stages", "1", "--base-channels", "2", "--crop", "32", "--threads", "1"]
+    _run(["bash", str(SCRIPT), str(tiny_data), str(out), "0.5", *tiny])
     log = (out / "train.log").read_text()
     planned = int(re.search(r"planning (\d+) epochs", log).group(1))
     run = out / "run"
@@ -57,14 +55,6 @@ def test_planned_run_fits_budget_and_resumes(tiny_data, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["run", "train.log"]
     # the run folder resumes where it stands and extends (here: one epoch past the plan)
     resume = ["--out", str(run), "--resume", "--epochs", str(planned + 1), "--quiet"]
-    more = subprocess.run(
-        [sys.executable, "-m", "sparseopt.cli", "train", "--data-dir", str(tiny_data), *resume],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert more.returncode == 0, more.stdout[-2000:] + more.stderr[-2000:]
+    _run([sys.executable, "-m", "sparseopt.cli", "train", "--data-dir", str(tiny_data), *resume])
     resumed = json.loads((run / "history.json").read_text())["history"]
     assert [r["epoch"] for r in resumed] == list(range(1, planned + 2))
