@@ -1,8 +1,8 @@
 """Seconds per training step of L-RPCANet on the CPU: which levers pay.
 
 One training step (forward, SoftIoU + η·MSE loss, backward, AdamW step) of L-RPCANet
-(base_channels 4, batch 8) on random data, for crop sides 64 / 96 / 128 / 256, float32 vs
-bfloat16 autocast, and NCHW vs channels-last memory layout. Median of ``--steps`` steps after
+(base_channels 4, or each of ``--base-channels``; batch 8) on random data, for crop sides
+64 / 96 / 128 / 256, float32 vs bfloat16 autocast, and NCHW vs channels-last memory layout. Median of ``--steps`` steps after
 one warm-up step; configurations are interleaved round-robin so a background load hits all of
 them alike. Writes ``benchmarks/results/train_speed.{md,json}`` (``--force`` to replace).
 
@@ -32,9 +32,9 @@ from sparseopt_deep.rpcanet import LRPCANet  # noqa: E402
 from sparseopt_deep.training import soft_iou_loss  # noqa: E402
 
 
-def make_step(crop, bf16, channels_last, batch=8, seed=0):
+def make_step(base_channels, crop, bf16, channels_last, batch=8, seed=0):
     torch.manual_seed(seed)
-    model = LRPCANet(base_channels=4)
+    model = LRPCANet(base_channels=base_channels)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), 1e-3)
@@ -59,6 +59,13 @@ def make_step(crop, bf16, channels_last, batch=8, seed=0):
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--crops", type=int, nargs="+", default=[64, 96, 128, 256])
+    p.add_argument(
+        "--base-channels",
+        type=int,
+        nargs="+",
+        default=[4],
+        help="network widths to time (the last column compares each with the first)",
+    )
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "train_speed"))
@@ -68,7 +75,8 @@ def main(argv=None) -> int:
     if out.with_suffix(".json").exists() and not args.force:
         p.error(f"{out.with_suffix('.json')} exists; pass --force to replace it")
     torch.set_num_threads(args.threads)
-    configs = list(itertools.product(args.crops, (False, True), (False, True)))
+    bcs = args.base_channels
+    configs = list(itertools.product(bcs, args.crops, (False, True), (False, True)))
     steps = {c: make_step(*c) for c in configs}
     times = {c: [] for c in configs}
     for c in configs:
@@ -77,32 +85,35 @@ def main(argv=None) -> int:
         for c in configs:
             times[c].append(steps[c]())
     rows = []
-    for crop in args.crops:
-        ref = float(np.median(times[(crop, False, False)]))
+    for bc, crop in itertools.product(bcs, args.crops):
+        ref = float(np.median(times[(bc, crop, False, False)]))
         for bf16, cl in ((False, False), (False, True), (True, False), (True, True)):
-            t = float(np.median(times[(crop, bf16, cl)]))
+            t = float(np.median(times[(bc, crop, bf16, cl)]))
             rows.append(
                 {
+                    "base_channels": bc,
                     "crop": crop,
                     "bf16": bf16,
                     "channels_last": cl,
                     "median_s": t,
                     "vs_fp32_nchw": ref / t,
+                    "vs_first_width": t / float(np.median(times[(bcs[0], crop, bf16, cl)])),
                 }
             )
     load = os.getloadavg()[0]
     lines = [
-        f"# L-RPCANet (base_channels 4) training step on the CPU, batch 8, {args.threads} torch "
-        f"thread(s), median of {args.steps} (load average at the end {load:.1f})",
+        f"# L-RPCANet (base_channels {', '.join(map(str, bcs))}) training step on the CPU, batch 8, "
+        f"{args.threads} torch thread(s), median of {args.steps} (load average at the end {load:.1f})",
         "",
-        "| crop | dtype | layout | s/step | speed-up vs fp32 NCHW |",
-        "|---|---|---|---|---|",
+        f"| base channels | crop | dtype | layout | s/step | speed-up vs fp32 NCHW "
+        f"| time vs base channels {bcs[0]} |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['crop']} | {'bf16' if r['bf16'] else 'fp32'} | "
+            f"| {r['base_channels']} | {r['crop']} | {'bf16' if r['bf16'] else 'fp32'} | "
             f"{'channels-last' if r['channels_last'] else 'NCHW'} | {r['median_s']:.3f} | "
-            f"{r['vs_fp32_nchw']:.2f}× |"
+            f"{r['vs_fp32_nchw']:.2f}× | {r['vs_first_width']:.2f}× |"
         )
     md = "\n".join(lines) + "\n"
     print(md)
