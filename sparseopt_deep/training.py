@@ -39,7 +39,9 @@ Two recipes:
 ``ema_epochs`` (off in both recipes) validates and selects an exponential moving average of the
 weights instead of the raw iterate (Polyak averaging; ``torch.optim.swa_utils.AveragedModel``,
 batch-norm statistics included), with decay :math:`1 - 1/(\text{ema\_epochs} \cdot
-\text{steps per epoch})`. It can be switched on when a run is resumed (it then starts from the
+\text{steps per epoch})`, warmed up as :math:`\min(\text{decay}, (1 + n)/(10 + n))` over
+its first updates :math:`n` so that an average started from scratch is not dominated by the
+first iterates. It can be switched on when a run is resumed (it then starts from the
 resumed weights); with it, every validation also logs the raw weights' mIoU (``val_raw_mIoU``)
 so the two compare epoch by epoch.
 
@@ -264,6 +266,30 @@ def _dist_info():
 
 
 # ---------------------------------------------------------------------------------------- train
+def warmed_ema(decay: float):
+    r"""Exponential-moving-average update for ``AveragedModel(multi_avg_fn=...)``.
+
+    After ``n`` earlier updates the average moves toward the current weights with decay
+    :math:`d_n = \min(\text{decay}, (1 + n)/(10 + n))`: the fixed decay alone would keep the
+    first iterates (barely trained, when averaging starts with training) at a weight of about
+    :math:`e^{-1}` one horizon later; the warm-up is the usual correction (TensorFlow's
+    ``ExponentialMovingAverage(num_updates=...)``). Over a long run it changes only the first
+    few hundred updates.
+    """
+
+    @torch.no_grad()
+    def update(averaged, current, n_averaged):
+        n = float(n_averaged)
+        d = min(decay, (1.0 + n) / (10.0 + n))
+        if torch.is_floating_point(averaged[0]) or torch.is_complex(averaged[0]):
+            torch._foreach_lerp_(averaged, current, 1.0 - d)
+        else:  # integer buffers (batch-norm counters), as torch's own EMA update treats them
+            for a, c in zip(averaged, current):
+                a.copy_(a * d + c * (1.0 - d))
+
+    return update
+
+
 def train(
     data_dir=None,
     out_dir="runs/lrpcanet",
@@ -404,10 +430,10 @@ def train(
         )
     ema = None
     if cfg.ema_epochs > 0:
-        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        from torch.optim.swa_utils import AveragedModel
 
         decay = 1.0 - 1.0 / max(1.0, cfg.ema_epochs * steps_per_epoch)
-        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+        ema = AveragedModel(model, multi_avg_fn=warmed_ema(decay), use_buffers=True)
         if resume and "ema" in state:  # absent when the average starts at this resume
             ema.load_state_dict(state["ema"])
 
