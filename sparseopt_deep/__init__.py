@@ -17,7 +17,7 @@ from .checkpoints import load_official_checkpoint, load_weights, save_weights
 from .linalg import StiefelProjection, stiefel_projection
 from .rpcanet import LRPCANet, RPCANet, RPCANetOutput
 from .spcanet import SPCANet, SPCANetResult, sspca_objective, train_spcanet
-from .training import TrainConfig, train
+from .training import TrainConfig, exit_distributed, train
 
 __all__ = [
     "LRPCANet",
@@ -27,6 +27,7 @@ __all__ = [
     "SPCANetResult",
     "StiefelProjection",
     "TrainConfig",
+    "exit_distributed",
     "load_official_checkpoint",
     "load_weights",
     "save_weights",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from sparseopt.cli import train_arguments
@@ -60,7 +61,12 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         **overrides,
     )
-    print(json.dumps({"out_dir": res["out_dir"], "best": res["best"], "finished": res["finished"]}))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, only process 0 validates
+        print(
+            json.dumps(
+                {"out_dir": res["out_dir"], "best": res["best"], "finished": res["finished"]}
+            )
+        )
     return 0
 
 
@@ -74,13 +80,20 @@ def main(argv=None) -> int:
     train_arguments(p)
     args = p.parse_args(argv)
     try:
-        return run(args)
+        code = run(args)
     except (ValueError, FileNotFoundError, FileExistsError, FloatingPointError) as exc:
         print(f"sparseopt train: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sparseopt train: interrupted; continue with --resume.", file=sys.stderr)
         return 130
+    import torch  # imported by run() already
+
+    if torch.distributed.is_initialized():  # under torchrun: leave once every process is done
+        from .training import exit_distributed
+
+        exit_distributed(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -180,8 +180,10 @@ def _ddp_worker(rank, world, port, data, out, kw):
         RANK=str(rank),
         LOCAL_RANK=str(rank),
     )
+    from sparseopt_deep.training import exit_distributed
+
     train(data, out, **kw)
-    torch.distributed.destroy_process_group()
+    exit_distributed(0)
 
 
 @pytest.mark.slow
@@ -215,6 +217,27 @@ def test_data_parallel_matches_one_process(tiny_data, tmp_path, ema_epochs):
 
         # measured: 0.0085 for the averages, 0.0097 for the raw weights
         assert gap(a, b) < 0.03 and gap(a, b) < 1.5 * gap(ra, rb)
+
+
+@pytest.mark.slow
+def test_torchrun_cli_exits_cleanly(tiny_data, tmp_path):
+    """The documented data-parallel command: two processes under torchrun finish with exit
+    code 0 (the command ends through ``exit_distributed``), process 0 alone reports the run,
+    and the run's files are there."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+           "--master-port", str(_free_port()), "-m", "sparseopt_deep.cli_train",
+           "--data-dir", str(tiny_data), "--out", str(out), "--stages", "2",
+           "--base-channels", "2", "--epochs", "1", "--batch-size", "4", "--crop", "24",
+           "--threads", "1", "--quiet"]  # fmt: skip
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    (line,) = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    assert json.loads(line)["best"]["epoch"] == 1 and json.loads(line)["finished"] is True
+    assert json.loads((out / "history.json").read_text())["history"][0]["epoch"] == 1
 
 
 def test_weight_average_started_from_scratch_warms_up():
