@@ -73,6 +73,16 @@ def _official(data_dir: Path, name: str) -> Path | None:
     return None
 
 
+def _shipped_width(path: Path):
+    """The shipped L-RPCANet's base_channels, read from its file's metadata ('?' if absent)."""
+    if not path.is_file():
+        return "?"
+    from safetensors import safe_open
+
+    with safe_open(str(path), "np") as f:
+        return json.loads(f.metadata()["config"])["base_channels"]
+
+
 def make_methods(data_dir: Path, official_dir: Path | None):
     """name -> dict(label, factory, weights path or None, published key)."""
     from sparseopt_deep.detector import SHIPPED_WEIGHTS, WEIGHTS_DIR
@@ -113,7 +123,7 @@ def make_methods(data_dir: Path, official_dir: Path | None):
             factory=lambda w: RPCADetector(deep=True, weights=w),
         ),
         "lrpcanet-ours": dict(
-            label="L-RPCANet BC=4 (ours, shipped)",
+            label=f"L-RPCANet BC={_shipped_width(shipped)} (ours, shipped)",
             weights=shipped if shipped.is_file() else None,
             published="L-RPCANet",
             model="lrpcanet",

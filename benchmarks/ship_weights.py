@@ -36,7 +36,7 @@ from sparseopt_deep.rpcanet import count_parameters  # noqa: E402
 STEM = "lrpcanet_nudt_sirst"
 
 
-def learning_curve(history, path: Path):
+def learning_curve(history, path: Path, base_channels: int):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,7 +53,7 @@ def learning_curve(history, path: Path):
         ax.legend(loc="lower right", fontsize=8)
     ax.set_xlabel("training wall-clock hours (CPU)")
     ax.set_ylabel("validation mIoU (rpcanet convention)")
-    ax.set_title("L-RPCANet (BC=4) on NUDT-SIRST, our CPU recipe")
+    ax.set_title(f"L-RPCANet (BC={base_channels}) on NUDT-SIRST, our CPU recipe")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,11 +132,11 @@ def main(argv=None) -> int:
     }
     (WEIGHTS_DIR / f"{STEM}.json").write_text(json.dumps(card, indent=1) + "\n")
     curve = REPO / "docs" / "_static" / "lrpcanet_learning_curve.png"
-    learning_curve(history["history"], curve)
+    learning_curve(history["history"], curve, net.config["base_channels"])
     r, b = test["rpcanet"], test["basicirstd"]
     raw = card["validation"].get("raw_mIoU")
     raw_note = "" if raw is None else f" (the raw iterate of the same epoch: {raw:.2f})"
-    md = f"""# Model card: L-RPCANet (base_channels 4) trained on NUDT-SIRST by sparseopt
+    md = f"""# Model card: L-RPCANet (base_channels {net.config["base_channels"]}) trained on NUDT-SIRST by sparseopt
 
 - File: `{dst.name}` (safetensors), sha256 `{sha}` (checked at every load)
 - Architecture: {net.config} — {card["parameters"]:,} trainable parameters
