@@ -21,7 +21,9 @@ EXAMPLE = """example:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .training import train
+    import torch
+
+    from .training import exit_distributed, train
 
     overrides = {}
     names = (
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
                 {"out_dir": res["out_dir"], "best": res["best"], "finished": res["finished"]}
             )
         )
+    if torch.distributed.is_initialized():  # under torchrun: leave once every process is done
+        exit_distributed(0)
     return 0
 
 
@@ -87,12 +91,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("sparseopt train: interrupted; continue with --resume.", file=sys.stderr)
         return 130
-    import torch  # imported by run() already
-
-    if torch.distributed.is_initialized():  # under torchrun: leave once every process is done
-        from .training import exit_distributed
-
-        exit_distributed(code)
     return code
 
 
