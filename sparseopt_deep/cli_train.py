@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 from sparseopt.cli import train_arguments
@@ -23,7 +22,7 @@ EXAMPLE = """example:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from .training import exit_distributed, train
+    from .training import _dist_info, exit_distributed, train
 
     overrides = {}
     names = (
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         **overrides,
     )
-    if os.environ.get("RANK", "0") == "0":  # under torchrun, only process 0 validates
+    if _dist_info()[0] == 0:  # under torchrun, only process 0 validates
         print(
             json.dumps(
                 {"out_dir": res["out_dir"], "best": res["best"], "finished": res["finished"]}
