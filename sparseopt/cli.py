@@ -606,7 +606,13 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
         help="validate and keep an exponential moving average of the weights over this many "
         "epochs (0: off); may be switched on when a run is resumed" + rec,
     )
-    p.add_argument("--no-bf16", action="store_true", help="train in float32")
+    p.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bfloat16 autocast (default: on); --no-bf16 trains in float32, which is faster on "
+        "CPUs without native bfloat16 (no AVX512-BF16 or AMX); may change when a run is resumed",
+    )
     p.add_argument("--seed", type=int, help="seed of weights, split and data order (default: 0)")
     p.add_argument("--threads", type=positive_int, help="torch threads (default: torch's own)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")

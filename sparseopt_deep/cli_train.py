@@ -42,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
             overrides[name] = v
     if args.threads is not None:
         overrides["num_threads"] = args.threads
+    if args.bf16 is not None:
+        overrides["bf16"] = args.bf16
     if not args.resume:
         if args.crop is not None:
             overrides["crop"] = args.crop or None
-        if args.no_bf16:
-            overrides["bf16"] = False
         model = {"model": args.model, "n_stages": args.stages}
         if args.model == "lrpcanet":
             model["base_channels"] = args.base_channels

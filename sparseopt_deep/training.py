@@ -372,14 +372,16 @@ def train(
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}.")
         saved = json.loads((out / "config.json").read_text())
         cfg = TrainConfig(**{**_BEFORE_FIELD, **saved})
-        # the only fields a resumed run may change: its length, its threads, and a weight
-        # average (switched on when a run is extended, it starts from the weights it resumes)
-        for name in ("epochs", "num_threads", "ema_epochs"):
+        # the only fields a resumed run may change: its length, what the machine it moves to
+        # runs fastest (threads; bfloat16, slower than float32 on CPUs without native
+        # support), and a weight average (switched on when a run is extended, it starts from
+        # the weights it resumes); each epoch's record says in which precision it ran
+        for name in ("epochs", "num_threads", "bf16", "ema_epochs"):
             if name in overrides:
                 setattr(cfg, name, overrides.pop(name))
         if overrides:
             raise ValueError(
-                "resume uses the run's saved configuration; only epochs, num_threads and "
+                "resume uses the run's saved configuration; only epochs, num_threads, bf16 and "
                 f"ema_epochs may change, got {sorted(overrides)}."
             )
     else:
@@ -517,6 +519,7 @@ def train(
             "step": step,
             "loss": float(np.mean(losses)),
             "lr": lr,
+            "bf16": cfg.bf16,
             "wall_seconds": wall_before + time.perf_counter() - t_start,
         }
         if rank == 0 and val_idx and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):

@@ -77,6 +77,31 @@ def test_an_extended_run_stays_extended(tiny_data, tmp_path):
     assert res["finished"] and [r["epoch"] for r in res["history"]] == [1, 2, 3]
 
 
+def test_precision_may_change_at_a_resume_and_each_epoch_records_its_own(tiny_data, tmp_path):
+    """A run moved to a CPU without native bfloat16 (where float32 is faster) goes on in
+    float32 (``--resume --no-bf16``): the switch is saved with the run, every epoch's record
+    says how it ran, and the float32 epoch differs from the bfloat16 one it would have been."""
+    import shutil
+
+    from sparseopt.cli import main
+
+    train(tiny_data, tmp_path / "run", **{**TINY, "epochs": 1})
+    shutil.copytree(tmp_path / "run", tmp_path / "same")
+    resume = ["train", "--data-dir", str(tiny_data), "--resume", "--epochs", "2", "--quiet"]
+    assert main([*resume, "--out", str(tmp_path / "run"), "--no-bf16"]) == 0
+    assert main([*resume, "--out", str(tmp_path / "same")]) == 0
+    fp32 = json.loads((tmp_path / "run" / "history.json").read_text())["history"]
+    bf16 = json.loads((tmp_path / "same" / "history.json").read_text())["history"]
+    assert [r["bf16"] for r in fp32] == [True, False]
+    assert [r["bf16"] for r in bf16] == [True, True]
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["bf16"] is False
+    a, b = (
+        _weights(tmp_path / "run" / "last.safetensors"),
+        _weights(tmp_path / "same" / "last.safetensors"),
+    )
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_weight_average_resumes_exactly_and_is_what_is_selected(tiny_data, tmp_path):
     """With ``ema_epochs`` the averaged weights are validated and kept as ``best``; their state
     is in the checkpoint, so an interrupted run still resumes to bit-identical weights."""
