@@ -348,7 +348,8 @@ def train(
         A full configuration instead of ``recipe`` + ``overrides``.
     resume : bool
         Continue the run in ``out_dir`` from its last checkpoint (its saved configuration is
-        used; ``epochs`` may be raised to extend it).
+        used; ``epochs`` may be raised to extend it, and ``num_threads``, ``bf16`` and
+        ``ema_epochs`` may change).
     force : bool
         Start afresh even if ``out_dir`` holds a run (its files are replaced).
     device : str, optional
@@ -361,7 +362,7 @@ def train(
     Returns
     -------
     dict
-        ``history`` (per epoch: loss, lr, validation metrics, wall seconds), ``best`` (epoch
+        ``history`` (per epoch: loss, lr, precision, validation metrics, wall seconds), ``best`` (epoch
         and validation mIoU), ``out_dir``, ``finished`` (all epochs done).
     """
     out = Path(out_dir)
