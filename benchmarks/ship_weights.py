@@ -47,9 +47,11 @@ def learning_curve(history, path: Path, base_channels: int):
     hours = [r["wall_seconds"] / 3600 for r in h]
     raw = [(t, r["val_raw_mIoU"]) for t, r in zip(hours, h) if "val_raw_mIoU" in r]
     # with weight averaging, val_mIoU scores the average and val_raw_mIoU the optimiser's iterate
-    ax.plot(hours, [r["val_mIoU"] for r in h], marker=".", label="selected weights")
+    ax.plot(
+        hours, [r["val_mIoU"] for r in h], marker=".", label="weight average" if raw else "weights"
+    )
     if raw:
-        ax.plot(*zip(*raw), marker=".", lw=0.8, alpha=0.7, label="raw iterate (averaging on)")
+        ax.plot(*zip(*raw), marker=".", lw=0.8, alpha=0.7, label="raw iterate")
         ax.legend(loc="lower right", fontsize=8)
     ax.set_xlabel("training wall-clock hours (CPU)")
     ax.set_ylabel("validation mIoU (rpcanet convention)")
@@ -99,6 +101,12 @@ def main(argv=None) -> int:
         if r["epoch"]
         == (best["epoch"] if args.which == "best" else history["history"][-1]["epoch"])
     )
+    # which weights the file holds: best.safetensors holds the average or the raw iterate,
+    # whichever validated better (best["weights"]); last.safetensors always the raw iterate
+    averaged = "val_raw_mIoU" in epoch_rec
+    shipped = best.get("weights", "raw") if args.which == "best" else "raw"
+    prefix = "val_raw_" if averaged and shipped == "raw" else "val_"
+    other = ("val_mIoU" if shipped == "raw" else "val_raw_mIoU") if averaged else None
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -109,10 +117,10 @@ def main(argv=None) -> int:
         "parameters": count_parameters(net),
         "dataset": "NUDT-SIRST (official 50_50 split)",
         "selection": f"{args.which} epoch by validation mIoU on {split['n_val']} images held out of the training split (seed {split['seed']}); the test split was not used",
-        # best.safetensors holds the moving average of the weights when the run kept one
         "weights": f"exponential moving average over {config.get('ema_epochs')} epochs (ema_epochs)"
-        if args.which == "best" and best.get("weights") == "ema"
-        else "the optimiser's iterate",
+        if shipped == "ema"
+        else "the optimiser's iterate"
+        + (" (it validated better than the weight average of that epoch)" if averaged else ""),
         "epochs": history["history"][-1]["epoch"],
         "epochs_planned": config["epochs"],
         "selected_epoch": epoch_rec["epoch"],
@@ -120,7 +128,13 @@ def main(argv=None) -> int:
         "command": args.command or f"sparseopt train --data-dir DATA --out {run}",
         "hardware": args.hardware,
         "wall_hours": round(history["history"][-1]["wall_seconds"] / 3600, 2),
-        "validation": {k[4:]: v for k, v in epoch_rec.items() if k.startswith("val_")},
+        # the shipped weights' own validation scores (with averaging, val_* scores the average
+        # and val_raw_* the raw iterate)
+        "validation": {
+            k.removeprefix(prefix): v
+            for k, v in epoch_rec.items()
+            if k.startswith(prefix) and not (prefix == "val_" and k.startswith("val_raw_"))
+        },
         "test": {c: {k: v for k, v in m.items() if isinstance(v, float)} for c, m in test.items()},
         "test_images": len(recs),
         # what the test suite re-measures (tests/test_rpcanet.py), on a CI-sized subset
@@ -134,8 +148,12 @@ def main(argv=None) -> int:
     curve = REPO / "docs" / "_static" / "lrpcanet_learning_curve.png"
     learning_curve(history["history"], curve, net.config["base_channels"])
     r, b = test["rpcanet"], test["basicirstd"]
-    raw = card["validation"].get("raw_mIoU")
-    raw_note = "" if raw is None else f" (the raw iterate of the same epoch: {raw:.2f})"
+    raw_note = (
+        ""
+        if other is None
+        else f" (the {'weight average' if shipped == 'raw' else 'raw iterate'} of the same "
+        f"epoch: {epoch_rec[other]:.2f})"
+    )
     md = f"""# Model card: L-RPCANet (base_channels {net.config["base_channels"]}) trained on NUDT-SIRST by sparseopt
 
 - File: `{dst.name}` (safetensors), sha256 `{sha}` (checked at every load)

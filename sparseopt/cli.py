@@ -603,8 +603,9 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ema-epochs",
         type=finite_float,
-        help="validate and keep an exponential moving average of the weights over this many "
-        "epochs (0: off); may be switched on when a run is resumed" + rec,
+        help="keep an exponential moving average of the weights over this many epochs and "
+        "validate it beside the raw weights, selecting the better (0: off); may be switched on "
+        "when a run is resumed" + rec,
     )
     p.add_argument(
         "--bf16",

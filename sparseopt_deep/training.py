@@ -36,14 +36,16 @@ Two recipes:
 
     ``crop`` and ``target_share`` remain for images much larger than the training set's.
 
-``ema_epochs`` (off in both recipes) validates and selects an exponential moving average of the
-weights instead of the raw iterate (Polyak averaging; ``torch.optim.swa_utils.AveragedModel``,
+``ema_epochs`` (off in both recipes) keeps an exponential moving average of the weights beside
+the raw iterate and validates both, so that selection picks the better of the two at each epoch
+as it picks between epochs (Polyak averaging; ``torch.optim.swa_utils.AveragedModel``,
 batch-norm statistics included), with decay :math:`1 - 1/(\text{ema\_epochs} \cdot
 \text{steps per epoch})`, warmed up as :math:`\min(\text{decay}, (1 + n)/(10 + n))` over
 its first updates :math:`n` so that an average started from scratch is not dominated by the
 first iterates. It can be switched on when a run is resumed (it then starts from the
-resumed weights); with it, every validation also logs the raw weights' mIoU (``val_raw_mIoU``)
-so the two compare epoch by epoch.
+resumed weights); with it, each history record scores the average as ``val_*`` and the raw
+iterate as ``val_raw_*``, and ``best["weights"]`` says which one ``best.safetensors`` holds
+(``"ema"`` or ``"raw"``).
 
 Model selection uses a validation part held out of the *training* split (seeded; its ids are
 saved beside the weights); the test split is never seen. Every epoch ends with an atomic
@@ -363,7 +365,8 @@ def train(
     -------
     dict
         ``history`` (per epoch: loss, lr, precision, validation metrics, wall seconds), ``best`` (epoch
-        and validation mIoU), ``out_dir``, ``finished`` (all epochs done).
+        and validation mIoU; with averaging, ``weights``: ``"ema"`` or ``"raw"``), ``out_dir``,
+        ``finished`` (all epochs done).
     """
     out = Path(out_dir)
     rank, world = _dist_info()
@@ -524,20 +527,26 @@ def train(
             "wall_seconds": wall_before + time.perf_counter() - t_start,
         }
         if rank == 0 and val_idx and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):
-            if ema is not None:  # the raw weights' score too, to measure what averaging buys
+            # With averaging, both the average and the raw iterate are candidates: selection on
+            # validation picks between them as it picks between epochs (a tie keeps the average).
+            scored = []
+            if ema is not None:
                 raw = _validate(model, images, masks, val_idx, device)
-                record["val_raw_mIoU"] = raw["mIoU"]
-            candidate = model if ema is None else ema.module
-            m = _validate(candidate, images, masks, val_idx, device)
+                record.update({f"val_raw_{k}": v for k, v in raw.items() if isinstance(v, float)})
+                scored.append(("raw", model, raw))
+            kept, name = (model, None) if ema is None else (ema.module, "ema")
+            m = _validate(kept, images, masks, val_idx, device)
             record.update({f"val_{k}": v for k, v in m.items() if isinstance(v, float)})
-            if m["mIoU"] > best["mIoU"]:
-                best = {"epoch": epoch + 1, "mIoU": m["mIoU"]}
-                if ema is not None:
-                    best["weights"] = "ema"
+            scored.insert(0, (name, kept, m))
+            name, candidate, score = max(scored, key=lambda c: c[2]["mIoU"])
+            if score["mIoU"] > best["mIoU"]:
+                best = {"epoch": epoch + 1, "mIoU": score["mIoU"]}
+                if name is not None:
+                    best["weights"] = name
                 save_weights(
                     candidate,
                     out / "best.safetensors",
-                    metadata={"epoch": epoch + 1, "val": m, "ema": ema is not None},
+                    metadata={"epoch": epoch + 1, "val": score, "ema": name == "ema"},
                 )
             if bar is not None:
                 bar.set_postfix(

@@ -102,9 +102,10 @@ def test_precision_may_change_at_a_resume_and_each_epoch_records_its_own(tiny_da
     assert not all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_weight_average_resumes_exactly_and_is_what_is_selected(tiny_data, tmp_path):
-    """With ``ema_epochs`` the averaged weights are validated and kept as ``best``; their state
-    is in the checkpoint, so an interrupted run still resumes to bit-identical weights."""
+def test_weight_average_resumes_exactly_and_is_a_candidate_for_selection(tiny_data, tmp_path):
+    """With ``ema_epochs`` the averaged weights and the raw iterate are both validated and the
+    better one is kept as ``best``; the average's state is in the checkpoint, so an interrupted
+    run still resumes to bit-identical weights."""
     cfg = {**TINY, "ema_epochs": 1.0}
     full = train(tiny_data, tmp_path / "full", **cfg)
     part = train(tiny_data, tmp_path / "part", **cfg, max_minutes=1e-9)
@@ -115,16 +116,47 @@ def test_weight_average_resumes_exactly_and_is_what_is_selected(tiny_data, tmp_p
         assert all(torch.equal(a[k], b[k]) for k in a)
     a, b = (torch.load(tmp_path / r / "checkpoint.pt", weights_only=True) for r in ("full", "part"))
     assert all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
-    assert full["best"]["weights"] == "ema"
-    assert all("val_raw_mIoU" in r and "val_mIoU" in r for r in full["history"])
-    # one epoch: the only candidate is that epoch's average, and it is not the last iterate
-    train(tiny_data, tmp_path / "one", **{**cfg, "epochs": 1})
+    assert all(
+        "val_raw_mIoU" in r and "val_raw_F1" in r and "val_mIoU" in r for r in full["history"]
+    )
+    scores = [(r["val_mIoU"], r["val_raw_mIoU"]) for r in full["history"]]
+    assert full["best"]["mIoU"] == max(max(s) for s in scores)
+    # one epoch: the candidates are that epoch's average and its last iterate, which differ
+    one = train(tiny_data, tmp_path / "one", **{**cfg, "epochs": 1})
     ckpt = torch.load(tmp_path / "one" / "checkpoint.pt", weights_only=True)
     ema = {k.removeprefix("module."): v for k, v in ckpt["ema"].items() if k != "n_averaged"}
     raw, best = ckpt["model"], _weights(tmp_path / "one" / "best.safetensors")
     assert ema.keys() == raw.keys() and best.keys() <= ema.keys()
-    assert all(torch.equal(best[k], ema[k]) for k in best)
     assert any(not torch.equal(ema[k], raw[k]) for k in best if raw[k].is_floating_point())
+    rec = one["history"][0]
+    kept = "raw" if rec["val_raw_mIoU"] > rec["val_mIoU"] else "ema"
+    assert one["best"]["weights"] == kept
+    assert all(torch.equal(best[k], (raw if kept == "raw" else ema)[k]) for k in best)
+
+
+@pytest.mark.parametrize("better", ["raw", "ema"])
+def test_selection_keeps_the_better_of_average_and_raw(tiny_data, tmp_path, monkeypatch, better):
+    """Whichever of the average and the raw iterate validates better is what ``best`` holds
+    (scores forced here: each validation scores the raw weights first, then the average)."""
+    from sparseopt_deep import training
+
+    real, calls = training._validate, []
+
+    def scored(model, *args):
+        m = dict(real(model, *args))
+        is_raw = len(calls) % 2 == 0
+        calls.append(is_raw)
+        m["mIoU"] = 60.0 if (is_raw == (better == "raw")) else 50.0
+        return m
+
+    monkeypatch.setattr(training, "_validate", scored)
+    res = train(tiny_data, tmp_path / "run", **{**TINY, "epochs": 1, "ema_epochs": 1.0})
+    assert res["best"] == {"epoch": 1, "mIoU": 60.0, "weights": better}
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    ema = {k.removeprefix("module."): v for k, v in ckpt["ema"].items() if k != "n_averaged"}
+    want = ckpt["model"] if better == "raw" else ema
+    best = _weights(tmp_path / "run" / "best.safetensors")
+    assert all(torch.equal(best[k], want[k]) for k in best)
 
 
 def test_weight_average_can_start_when_a_run_is_extended(tiny_data, tmp_path):
@@ -227,7 +259,7 @@ def test_data_parallel_matches_one_process(tiny_data, tmp_path, ema_epochs):
     l2 = np.array([r["loss"] for r in two["history"]])
     np.testing.assert_allclose(l2, l1, rtol=2e-3)  # measured: 5e-4
     if ema_epochs:
-        assert two["best"]["weights"] == one["best"]["weights"] == "ema"
+        assert two["best"]["weights"] == one["best"]["weights"]
         assert all("val_raw_mIoU" in r for r in two["history"])
         c1, c2 = (
             torch.load(tmp_path / r / "checkpoint.pt", weights_only=True) for r in ("one", "two")
