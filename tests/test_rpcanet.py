@@ -298,20 +298,20 @@ def test_deep_without_shipped_weights_says_so():
 
 @needs_shipped
 def test_shipped_weights_match_their_model_card():
-    """The package ships L-RPCANet (base_channels 4) weights trained by this project; their
+    """The package ships L-RPCANet (base_channels 16) weights trained by this project; their
     model card names the file, its sha256 (checked at load), the recipe and the scores."""
     from sparseopt_deep.detector import WEIGHTS_DIR, load_network, model_card
 
     card = model_card("lrpcanet")
     path = WEIGHTS_DIR / card["file"]
     assert path.suffix == ".safetensors" and sha256_file(path) == card["sha256"]
-    assert card["parameters"] == 215_916
-    assert card["config"]["base_channels"] == 4 and card["config"]["n_stages"] == 6
+    assert card["parameters"] == 475_188
+    assert card["config"]["base_channels"] == 16 and card["config"]["n_stages"] == 6
     for key in ("command", "recipe", "hardware", "wall_hours", "validation", "test"):
         assert key in card, key
     assert set(card["test"]) == {"rpcanet", "basicirstd"}
     net = load_network("lrpcanet", device="cpu")
-    assert count_parameters(net) == 215_916 and not net.training
+    assert count_parameters(net) == 475_188 and not net.training
     scene = make_scene((64, 64), n_targets=2, seed=3)
     score = RPCADetector(deep=True, device="cpu").score_map(scene.image)
     assert score.shape == (64, 64) and 0.0 <= score.min() and score.max() <= 1.0
