@@ -309,7 +309,13 @@ def test_shipped_weights_match_their_model_card():
     assert card["config"]["base_channels"] == 16 and card["config"]["n_stages"] == 6
     for key in ("command", "recipe", "hardware", "wall_hours", "validation", "test"):
         assert key in card, key
-    assert set(card["test"]) == {"rpcanet", "basicirstd"}
+    # validation and test scores in both conventions, scored the way a user scores
+    assert set(card["test"]) == set(card["validation"]) == {"rpcanet", "basicirstd"}
+    assert card["validation_images"] > 0 and "mIoU" in card["validation_logged"]
+    # the trainer's logged score is the detector's on the same images (same convention)
+    assert card["validation"]["rpcanet"]["mIoU"] == pytest.approx(
+        card["validation_logged"]["mIoU"], abs=0.05
+    )
     net = load_network("lrpcanet", device="cpu")
     assert count_parameters(net) == 475_188 and not net.training
     scene = make_scene((64, 64), n_targets=2, seed=3)
