@@ -6,7 +6,7 @@ test split), through ``RPCADetector(deep=True, weights=...)`` and in both conven
 the training images close to the validation score says the model underfits (more capacity or
 more optimisation is the lever); a large gap says it overfits (more data, augmentation or
 regularisation). Per-image results are cached like ``istd_deep.py`` (the shipped file's test
-records are those ``ship_weights.py`` wrote). Writes ``benchmarks/results/istd_fit_gap.{md,json}``;
+and validation records are those ``ship_weights.py`` wrote). Writes ``benchmarks/results/istd_fit_gap.{md,json}``;
 an existing file is only replaced with ``--force`` (or written elsewhere with ``--out``).
 
 Usage::
